@@ -1,0 +1,1 @@
+"""randfb: random filterbanks, exact theory and fast simulation."""
