@@ -1,0 +1,182 @@
+"""Optimal frame bounds and condition numbers of circular filterbanks.
+
+The frame bounds of ``Phi`` are the best constants in
+``A ||x||^2 <= ||Phi x||^2 <= B ||x||^2`` for all ``x``: the extreme eigenvalues of the
+frame operator ``Phi^T Phi``.
+
+* Stride 1: ``Phi^T Phi`` is a circulant, diagonal in the DFT, with eigenvalues the
+  Littlewood-Paley sum ``LP[k] = sum_j |w_hat_j[k]|^2`` at the ``N`` DFT bins, so
+  ``A = min_k LP[k]`` and ``B = max_k LP[k]``.
+* Stride ``d`` dividing ``N``: ``Phi^T Phi`` commutes with shifts by ``d``; in the DFT it
+  couples the ``d`` aliased bins ``m, m + N/d, ..., m + (d-1) N/d``, giving one ``d x d``
+  Hermitian *polyphase matrix* per ``m = 0..N/d - 1``:
+  ``P(m)[r, s] = (1/d) sum_j conj(w_hat_j[m + r N/d]) w_hat_j[m + s N/d]``;
+  ``A`` and ``B`` are the extreme eigenvalues over all ``m``.
+
+The condition number is ``kappa = B / A``. Used by the chapters on frame bounds,
+condition numbers and strided filterbanks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.fft
+
+from ._validation import check_filters, check_int, check_stride
+
+
+def littlewood_paley(w, N) -> np.ndarray:
+    """Littlewood-Paley sum ``LP[k] = sum_j |w_hat_j[k]|^2`` at the DFT bins ``k = 0..N/2``.
+
+    ``w_hat_j`` is the length-``N`` DFT of filter ``j`` zero-padded to ``N``. Real filters give
+    ``LP[N - k] = LP[k]``, so the bins ``0..N // 2`` hold every value. When ``2T - 1 < N``
+    the sum is computed as the DFT of the summed filter autocorrelation (length ``2T - 1``),
+    which costs FFTs of length about ``2T`` instead of ``N``.
+
+    Parameters
+    ----------
+    w : array_like, shape (..., J, T)
+        Filters (float32 is kept as float32).
+    N : int, >= T
+        Signal length (number of DFT bins).
+
+    Returns
+    -------
+    lp : ndarray, shape (..., N // 2 + 1)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from randfb import littlewood_paley
+    >>> littlewood_paley(np.array([[1.0, 1.0]]), 4).round(12)   # |1 + e^{-i pi k/2}|^2
+    array([4., 2., 0.])
+    """
+    N = check_int(N, "N", minimum=1)
+    w = check_filters(w, N)
+    return _littlewood_paley(w, N)
+
+
+def _littlewood_paley(w, N):
+    T = w.shape[-1]
+    M = scipy.fft.next_fast_len(2 * T - 1, real=True)
+    if M >= N:
+        spectrum = scipy.fft.rfft(w, n=N, axis=-1)
+        return (spectrum.real**2 + spectrum.imag**2).sum(axis=-2)
+    spectrum = scipy.fft.rfft(w, n=M, axis=-1)
+    r = scipy.fft.irfft((spectrum.real**2 + spectrum.imag**2).sum(axis=-2), n=M, axis=-1)
+    # Lags 0..T-1 of the linear autocorrelation, placed circularly (symmetric) on N points.
+    circular = np.zeros((*r.shape[:-1], N), dtype=r.dtype)
+    circular[..., :T] = r[..., :T]
+    circular[..., N - T + 1 :] = r[..., 1:T][..., ::-1]
+    return scipy.fft.rfft(circular, axis=-1).real
+
+
+def polyphase_matrices(w, N, stride) -> np.ndarray:
+    """The ``d x d`` polyphase matrices of a stride-``d`` filterbank, one per frequency.
+
+    ``P(m)[r, s] = (1/d) sum_j conj(w_hat_j[m + r N/d]) w_hat_j[m + s N/d]`` for
+    ``m = 0..N/d - 1``; ``||Phi x||^2 = (1/N) sum_m X_m^H P(m) X_m`` with
+    ``X_m = (x_hat[m + r N/d])_r``, so the frame operator is unitarily equivalent to
+    the block-diagonal matrix of the ``P(m)``.
+
+    Parameters
+    ----------
+    w : array_like, shape (..., J, T)
+    N : int, >= T
+    stride : int, >= 1, dividing N
+
+    Returns
+    -------
+    P : ndarray, shape (..., N // stride, stride, stride), complex Hermitian
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from randfb import polyphase_matrices
+    >>> polyphase_matrices(np.array([[1.0]]), 4, 2).shape   # a Dirac: P(m) = I / 2
+    (2, 2, 2)
+    """
+    N = check_int(N, "N", minimum=1)
+    w = check_filters(w, N)
+    stride = check_stride(stride, N)
+    spectrum = scipy.fft.fft(w, n=N, axis=-1)  # (..., J, N), bin k = r N/d + m
+    blocks = spectrum.reshape(*spectrum.shape[:-1], stride, N // stride)  # (..., J, r, m)
+    V = np.moveaxis(blocks, -1, -3)  # (..., m, J, r)
+    return np.einsum("...jr,...js->...rs", V.conj(), V) / stride
+
+
+def frame_bounds(w, N, stride=1):
+    """Optimal lower and upper frame bounds ``(A, B)`` of a circular filterbank.
+
+    Stride 1: ``A = min_k LP[k]``, ``B = max_k LP[k]`` over the Littlewood-Paley sum
+    (:func:`littlewood_paley`). Stride ``d``: the extreme eigenvalues of the polyphase
+    matrices (:func:`polyphase_matrices`); by the symmetry of real filters only
+    ``m = 0..N/(2d)`` is needed. When ``J < d`` every ``P(m)`` has rank ``<= J < d``, so
+    ``A = 0`` exactly: the layer is not a frame.
+
+    Parameters
+    ----------
+    w : array_like, shape (..., J, T)
+        Filters; leading axes are a batch.
+    N : int, >= T
+        Signal length.
+    stride : int, >= 1, dividing N
+        Hop size ``d``.
+
+    Returns
+    -------
+    A, B : ndarray, shape (...)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from randfb import frame_bounds
+    >>> A, B = frame_bounds(np.array([[1.0, 1.0]]), 4)
+    >>> float(A), float(B)
+    (0.0, 4.0)
+    """
+    N = check_int(N, "N", minimum=1)
+    w = check_filters(w, N)
+    stride = check_stride(stride, N)
+    return _frame_bounds(w, N, stride)
+
+
+def _frame_bounds(w, N, stride):
+    """:func:`frame_bounds` without argument checks (for the simulators)."""
+    if stride == 1:
+        lp = _littlewood_paley(w, N)
+        return lp.min(axis=-1), lp.max(axis=-1)
+    J = w.shape[-2]
+    half = N // (2 * stride) + 1  # m = 0..N/(2d) covers all eigenvalues
+    P = polyphase_matrices(w, N, stride)[..., :half, :, :]
+    eig = np.linalg.eigvalsh(P)  # ascending, (..., half, d)
+    A = np.clip(eig[..., 0].min(axis=-1), 0.0, None)
+    B = eig[..., -1].max(axis=-1)
+    if J < stride:
+        A = np.zeros_like(A)
+    return A, B
+
+
+def condition_number(w, N, stride=1):
+    """Condition number ``kappa = B / A`` of a circular filterbank (``inf`` where ``A = 0``).
+
+    Parameters
+    ----------
+    w : array_like, shape (..., J, T)
+    N : int, >= T
+    stride : int, >= 1, dividing N
+
+    Returns
+    -------
+    kappa : ndarray, shape (...)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from randfb import condition_number
+    >>> float(condition_number(np.array([[1.0], [0.5]]), 8))   # two scaled Diracs: tight
+    1.0
+    """
+    A, B = frame_bounds(w, N, stride)
+    with np.errstate(divide="ignore"):
+        return np.where(A > 0, B / np.where(A > 0, A, 1.0), np.inf)

@@ -1,0 +1,193 @@
+"""Monte Carlo simulation of random filterbanks: energy responses and frame bounds.
+
+Both simulators draw the weights in chunks of draws whose temporaries fit in a fixed
+memory budget, give every chunk its own random stream spawned from ``rng`` (so results
+depend only on the seed, never on the number of threads), and run the chunks on a small
+thread pool: NumPy's generators and SciPy's FFTs release the GIL. Weights are drawn in
+float32, which halves the cost of the draws and is ample precision for these statistics.
+Used by every chapter.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import scipy.fft
+
+from ._progress import Progress
+from ._validation import (
+    as_generator,
+    check_filter_shape,
+    check_int,
+    check_n_draws,
+    check_sigma,
+    check_signal,
+    check_stride,
+)
+from .energy import autocorrelation, energy_eigenvalues
+from .frames import _frame_bounds
+
+#: Bytes of temporaries one chunk of draws may hold (a few chunks run at once).
+CHUNK_BUDGET_BYTES = 48 * 2**20
+#: Threads used by the simulators (the machines this book targets have two cores).
+N_THREADS = max(1, min(2, os.cpu_count() or 1))
+
+
+def _run_chunks(n_draws, draws_per_chunk, rng, simulate_chunk, n_outputs, label, progress):
+    """Fill ``n_outputs`` float64 arrays of length ``n_draws`` chunk by chunk, in threads."""
+    gen = as_generator(rng)
+    starts = list(range(0, n_draws, draws_per_chunk))
+    streams = gen.spawn(len(starts))
+    outputs = [np.empty(n_draws) for _ in range(n_outputs)]
+    reporter = Progress(n_draws, label, progress)
+
+    def work(i):
+        start = starts[i]
+        stop = min(n_draws, start + draws_per_chunk)
+        results = simulate_chunk(streams[i], stop - start)
+        for out, res in zip(outputs, results, strict=True):
+            out[start:stop] = res
+        return stop - start
+
+    if N_THREADS == 1 or len(starts) == 1:
+        for i in range(len(starts)):
+            reporter.update(work(i))
+    else:
+        with ThreadPoolExecutor(max_workers=N_THREADS) as pool:
+            for count in pool.map(work, range(len(starts))):
+                reporter.update(count)
+    return outputs
+
+
+def _draws_per_chunk(bytes_per_draw):
+    return max(1, CHUNK_BUDGET_BYTES // max(1, bytes_per_draw))
+
+
+def _draw_weights(stream, count, J, T, sigma):
+    w = stream.standard_normal((count, J, T), dtype=np.float32)
+    w *= np.float32(sigma)
+    return w
+
+
+def simulate_energy(x, J, T, n_draws, *, sigma=None, rng=None, method="convolution",
+                    progress=False):
+    """Draw ``n_draws`` energy responses ``||Phi x||^2`` of random Gaussian filterbanks.
+
+    ``method="convolution"`` draws the ``J x T`` weights and computes the energy exactly
+    for each draw through ``||Phi x||^2 = sum_{|tau|<T} R_xx(tau) r_w(tau)`` (see
+    :func:`randfb.filterbank_energy`). ``method="spectral"`` draws from the same law
+    directly, ``sigma^2 sum_k lambda_k(Q_T) Y_k`` with ``Y_k`` i.i.d. ``chi^2_J``: ``T``
+    gamma variables per draw instead of ``J T`` normals and no FFT, far cheaper for long
+    signals and many filters.
+
+    Parameters
+    ----------
+    x : array_like, shape (N,)
+    J : int, >= 1
+    T : int, 1 <= T <= N
+    n_draws : int, >= 1
+    sigma : float > 0, optional
+        Weight standard deviation; default ``1 / sqrt(J T)``.
+    rng : int, numpy.random.Generator or None
+        Seed or generator; the same seed gives the same draws.
+    method : {"convolution", "spectral"}
+    progress : bool or callable
+        Report progress on stderr (True) or through ``progress(done, total)``.
+
+    Returns
+    -------
+    energy : ndarray, shape (n_draws,)
+
+    Examples
+    --------
+    >>> from randfb import simulate_energy, impulse
+    >>> e = simulate_energy(impulse(1024), J=10, T=8, n_draws=4000, rng=0)
+    >>> bool(abs(e.mean() - 1) < 5 * (2 / 80 / 4000) ** 0.5)   # 5 standard errors
+    True
+    """
+    x = check_signal(x)
+    N = x.size
+    J, T = check_filter_shape(J, T, N)
+    n_draws = check_n_draws(n_draws)
+    sigma = check_sigma(sigma, J, T)
+    if method == "convolution":
+        R = autocorrelation(x)[:T]
+        lag_weights = np.full(T, 2.0)
+        lag_weights[0] = 1.0
+        lag_weights = (lag_weights * R).astype(np.float32)
+        M = scipy.fft.next_fast_len(2 * T - 1, real=True)
+
+        def simulate_chunk(stream, count):
+            w = _draw_weights(stream, count, J, T, sigma)
+            spectrum = scipy.fft.rfft(w, n=M, axis=-1)
+            power = (spectrum.real**2 + spectrum.imag**2).sum(axis=-2)
+            r = scipy.fft.irfft(power, n=M, axis=-1)[:, :T]
+            return (r @ lag_weights,)
+
+        per_draw = 4 * J * T + 8 * J * (M // 2 + 1) * 2 + 8 * M
+    elif method == "spectral":
+        lam = (sigma**2 * energy_eigenvalues(x, T)).astype(np.float32)
+        shape = np.float32(J / 2.0)
+
+        def simulate_chunk(stream, count):
+            y = stream.standard_gamma(shape, size=(count, T), dtype=np.float32)
+            return (2.0 * (y @ lam),)
+
+        per_draw = 8 * T
+    else:
+        raise ValueError(f"method must be 'convolution' or 'spectral', got {method!r}")
+    (energy,) = _run_chunks(n_draws, _draws_per_chunk(per_draw), rng, simulate_chunk, 1,
+                            f"simulate_energy(J={J}, T={T}, {method})", progress)
+    return energy
+
+
+def simulate_frame_bounds(N, J, T, n_draws, *, stride=1, sigma=None, rng=None, progress=False):
+    """Draw the optimal frame bounds ``A`` and ``B`` of ``n_draws`` random filterbanks.
+
+    Each draw is a ``J x T`` Gaussian filterbank; ``A`` and ``B`` are computed exactly by
+    :func:`randfb.frame_bounds` (Littlewood-Paley extremes for stride 1, polyphase
+    eigenvalues for stride ``d``).
+
+    Parameters
+    ----------
+    N : int, >= T
+        Signal length.
+    J : int, >= 1
+    T : int, 1 <= T <= N
+    n_draws : int, >= 1
+    stride : int, >= 1, dividing N
+    sigma : float > 0, optional
+        Default ``sqrt(stride / (J T))``, for which the expected Littlewood-Paley sum (or
+        polyphase matrix) is 1 (the identity): ``E||Phi x||^2 = ||x||^2``.
+    rng : int, numpy.random.Generator or None
+    progress : bool or callable
+
+    Returns
+    -------
+    A, B : ndarray, shape (n_draws,)
+
+    Examples
+    --------
+    >>> from randfb import simulate_frame_bounds
+    >>> A, B = simulate_frame_bounds(1024, 40, 8, n_draws=200, rng=0)
+    >>> bool(A.mean() < 1 < B.mean() and (A <= B).all())
+    True
+    """
+    N = check_int(N, "N", minimum=1)
+    J, T = check_filter_shape(J, T, N)
+    n_draws = check_n_draws(n_draws)
+    stride = check_stride(stride, N)
+    sigma = check_sigma(sigma, J, T, stride)
+
+    def simulate_chunk(stream, count):
+        return _frame_bounds(_draw_weights(stream, count, J, T, sigma), N, stride)
+
+    if stride == 1:
+        per_draw = 4 * J * T + 8 * J * (N // 2 + 1) * 2 + 8 * N
+    else:
+        per_draw = 4 * J * T + 16 * J * N * 2 + 16 * N * stride * 2
+    A, B = _run_chunks(n_draws, _draws_per_chunk(per_draw), rng, simulate_chunk, 2,
+                       f"simulate_frame_bounds(J={J}, T={T}, stride={stride})", progress)
+    return A, B
