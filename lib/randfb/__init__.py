@@ -33,6 +33,7 @@ from .extremes import (
 from .filterbank import filterbank_energy, filterbank_matrix, random_filterbank
 from .frames import condition_number, frame_bounds, littlewood_paley, polyphase_matrices
 from .gchisq import energy_pdf, energy_quantile, energy_tail, gchisq_pdf, gchisq_sf
+from .recordings import available_recordings, load_recording
 from .signals import brownian_noise, impulse, nyquist_sine
 from .simulate import simulate_energy, simulate_frame_bounds
 
@@ -41,6 +42,7 @@ __version__ = "0.1.0"
 __all__ = [
     "asymptotic_bounds",
     "autocorrelation",
+    "available_recordings",
     "autocorrelation_matrix",
     "brownian_noise",
     "cantelli_alpha",
@@ -62,6 +64,7 @@ __all__ = [
     "independent_chi2_extremes",
     "kappa_tilde",
     "littlewood_paley",
+    "load_recording",
     "lp_extremes_model",
     "notebook_chernoff_alpha",
     "nyquist_sine",

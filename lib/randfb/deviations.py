@@ -91,8 +91,9 @@ def chernoff_alpha(x, J, T, p, sigma=None):
 def notebook_chernoff_alpha(x, J, T, p):
     """The Chernoff-type form used in the paper's published notebooks (NOT a valid bound).
 
-    Solves ``p = exp(-alpha^2 J T^2 ||x||^4 / (2 alpha T ||lambda||_inf ||x||^2 + 2 ||lambda||_2^2))``
-    for ``alpha > 0`` (a quadratic), with ``sigma^2 = 1 / (J T)``. It is shown only to compare:
+    Solves, for ``alpha > 0`` (a quadratic),
+    ``p = exp(-alpha^2 J T^2 ||x||^4 / (2 alpha T ||lambda||_inf ||x||^2 + 2 ||lambda||_2^2))``
+    with ``sigma^2 = 1 / (J T)``. It is shown only to compare:
     it falls below the exact quantile for small ``p`` (e.g. the impulse with ``J = 10``,
     ``T = 8``: 0.511 at ``p = 1e-3`` against the exact 0.561).
 

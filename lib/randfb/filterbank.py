@@ -71,7 +71,9 @@ def random_filterbank(J, T, *, sigma=None, size=None, rng=None, dtype=np.float64
         shape = (size,) if np.isscalar(size) else tuple(size)
         for s in shape:
             if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0:
-                raise ValueError(f"size must be a non-negative integer or tuple of them, got {size!r}")
+                raise ValueError(
+                    f"size must be a non-negative integer or a tuple of them, got {size!r}"
+                )
     w = as_generator(rng).standard_normal((*shape, J, T), dtype=dtype)
     w *= dtype.type(sigma)
     return w

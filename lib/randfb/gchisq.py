@@ -32,7 +32,7 @@ from .energy import energy_eigenvalues
 #: Absolute accuracy targeted for probabilities and (relative to the scale) densities.
 TOLERANCE = 1e-13
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(24)
-_MAX_PANELS = 200_000
+_MAX_PANELS = 20_000
 
 
 def _prepare(weights, df):
