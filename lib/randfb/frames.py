@@ -68,7 +68,8 @@ def _littlewood_paley(w, N):
     circular = np.zeros((*r.shape[:-1], N), dtype=r.dtype)
     circular[..., :T] = r[..., :T]
     circular[..., N - T + 1 :] = r[..., 1:T][..., ::-1]
-    return scipy.fft.rfft(circular, axis=-1).real
+    # Rounding can leave values a few ulps below zero where the true sum vanishes.
+    return np.clip(scipy.fft.rfft(circular, axis=-1).real, 0.0, None)
 
 
 def polyphase_matrices(w, N, stride) -> np.ndarray:
@@ -99,9 +100,14 @@ def polyphase_matrices(w, N, stride) -> np.ndarray:
     N = check_int(N, "N", minimum=1)
     w = check_filters(w, N)
     stride = check_stride(stride, N)
+    return _polyphase_matrices(w, N, stride, N // stride)
+
+
+def _polyphase_matrices(w, N, stride, n_frequencies):
+    """Polyphase matrices for ``m = 0..n_frequencies - 1`` (no argument checks)."""
     spectrum = scipy.fft.fft(w, n=N, axis=-1)  # (..., J, N), bin k = r N/d + m
     blocks = spectrum.reshape(*spectrum.shape[:-1], stride, N // stride)  # (..., J, r, m)
-    V = np.moveaxis(blocks, -1, -3)  # (..., m, J, r)
+    V = np.moveaxis(blocks[..., :n_frequencies], -1, -3)  # (..., m, J, r)
     return np.einsum("...jr,...js->...rs", V.conj(), V) / stride
 
 
@@ -148,7 +154,7 @@ def _frame_bounds(w, N, stride):
         return lp.min(axis=-1), lp.max(axis=-1)
     J = w.shape[-2]
     half = N // (2 * stride) + 1  # m = 0..N/(2d) covers all eigenvalues
-    P = polyphase_matrices(w, N, stride)[..., :half, :, :]
+    P = _polyphase_matrices(w, N, stride, half)
     eig = np.linalg.eigvalsh(P)  # ascending, (..., half, d)
     A = np.clip(eig[..., 0].min(axis=-1), 0.0, None)
     B = eig[..., -1].max(axis=-1)
