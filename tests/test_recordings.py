@@ -18,9 +18,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy.io import wavfile
+
 from randfb import recordings
 from randfb.recordings import available_recordings, load_recording, recording_info
-from scipy.io import wavfile
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "data"
