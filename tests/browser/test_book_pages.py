@@ -1,0 +1,207 @@
+"""Every page of the built book, as a reader's browser sees it (headless Chromium).
+
+For each document listed in ``_toc.yml``: the page loads with no console error, no
+uncaught script error and no failed request; nothing is requested from outside this
+machine (math is rendered by the bundled MathJax, offline); every image loads; every
+math element is typeset by MathJax without error and no raw TeX is left in the text;
+every internal link and anchor resolves; no executed cell shows an error or stderr
+output; chapters offer their notebook for download and hide papermill's injected cell.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urldefrag, urlparse
+
+import pytest
+from booktools import TOC_PATH, toc_docnames, toc_sources
+
+DOCNAMES = toc_docnames(TOC_PATH)
+CHAPTERS = {path.relative_to(TOC_PATH.parent).with_suffix("").as_posix()
+            for path in toc_sources(TOC_PATH) if path.suffix == ".ipynb"}
+
+# Text that must not survive rendering (outside code): TeX delimiters and commands,
+# and MyST roles or directives that were not parsed.
+RAW_TEX = re.compile(
+    r"\$\$|\\\(|\\\)|\\\[|\\\]|\\[A-Za-z]+"
+    r"|\{(glue|cite|prf|numref|doc|math|eq)[:}]"
+)
+
+VISIBLE_TEXT_JS = """
+() => {
+  const main = document.querySelector('main') || document.body;
+  const clone = main.cloneNode(true);
+  clone.querySelectorAll('pre, code, script, style, textarea, mjx-container, .highlight')
+       .forEach(e => e.remove());
+  return clone.textContent;
+}
+"""
+
+MATH_JS = """
+() => {
+  const maths = Array.from(document.querySelectorAll('main .math'));
+  return {
+    total: maths.length,
+    untypeset: maths.filter(m => !m.querySelector('mjx-container'))
+                    .map(m => m.textContent.slice(0, 80)),
+    errors: Array.from(document.querySelectorAll('mjx-merror'))
+                 .map(e => e.textContent.slice(0, 80)),
+    script: (document.querySelector('script[src*="mathjax"]') || {}).src || null,
+  };
+}
+"""
+
+IMAGES_JS = """
+async () => {
+  const images = Array.from(document.images);
+  images.forEach(img => { img.loading = 'eager'; });
+  await Promise.all(images.map(img => img.decode().catch(() => null)));
+  return {
+    total: images.length,
+    broken: images.filter(img => !(img.complete && img.naturalWidth > 0))
+                  .map(img => img.getAttribute('src')),
+  };
+}
+"""
+
+LINKS_JS = """
+() => Array.from(document.querySelectorAll('a[href]'))
+           .map(a => a.href)
+"""
+
+CELL_PROBLEMS_JS = """
+() => Array.from(document.querySelectorAll(
+        '.cell_output .output.traceback, .cell_output .output.error, '
+        + '.cell_output .output.stderr'))
+      .map(e => e.className + ': ' + e.textContent.trim().slice(0, 300))
+"""
+
+
+class _IdCollector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("id", "name") and value:
+                self.ids.add(value)
+
+
+def _anchor_ids(html: str) -> set[str]:
+    parser = _IdCollector()
+    parser.feed(html)
+    return parser.ids
+
+
+def _fetch(context, url: str, cache: dict) -> tuple[int, str]:
+    if url not in cache:
+        response = context.request.get(url)
+        body = response.text() if response.ok and url.endswith((".html", "/")) else ""
+        cache[url] = (response.status, body)
+    return cache[url]
+
+
+def _load(browser, url: str, base_url: str):
+    """Open ``url`` in a fresh context, recording every problem while it loads."""
+    problems = {"console": [], "pageerror": [], "failed": [], "status": [], "external": []}
+    context = browser.new_context()
+    host = urlparse(base_url).netloc
+
+    def route(route):
+        parsed = urlparse(route.request.url)
+        if parsed.scheme in ("http", "https") and parsed.netloc != host:
+            problems["external"].append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("console", lambda m: m.type == "error" and problems["console"].append(
+        f"{m.text} ({m.location.get('url')})"))
+    page.on("pageerror", lambda e: problems["pageerror"].append(str(e)))
+    page.on("requestfailed", lambda r: problems["failed"].append(f"{r.url}: {r.failure}"))
+    page.on("response", lambda r: r.status >= 400 and problems["status"].append(
+        f"{r.url}: HTTP {r.status}"))
+    response = page.goto(url, wait_until="networkidle")
+    assert response is not None and response.ok, f"{url}: HTTP {response and response.status}"
+    return context, page, problems
+
+
+@pytest.mark.parametrize("docname", DOCNAMES)
+def test_page(docname, browser, base_url, fetched_pages):
+    url = f"{base_url}{docname}.html"
+    context, page, problems = _load(browser, url, base_url)
+    try:
+        # Math: typeset by the bundled MathJax, no errors, no raw TeX left.
+        math = page.evaluate(MATH_JS)
+        if math["total"]:
+            assert math["script"] and math["script"].startswith(base_url), (
+                f"{docname}: MathJax is not loaded from the book itself: {math['script']}"
+            )
+            page.wait_for_function("() => window.MathJax && MathJax.startup "
+                                   "&& MathJax.startup.promise")
+            page.evaluate("async () => { await MathJax.startup.promise; }")
+            math = page.evaluate(MATH_JS)
+            assert not math["untypeset"], f"{docname}: math not typeset: {math['untypeset']}"
+            assert not math["errors"], f"{docname}: MathJax errors: {math['errors']}"
+        raw = sorted({m.group(0) for m in RAW_TEX.finditer(page.evaluate(VISIBLE_TEXT_JS))})
+        assert not raw, f"{docname}: raw TeX or MyST markup left in the page text: {raw}"
+
+        images = page.evaluate(IMAGES_JS)
+        assert not images["broken"], f"{docname}: images that did not load: {images['broken']}"
+
+        cell_problems = page.evaluate(CELL_PROBLEMS_JS)
+        assert not cell_problems, f"{docname}: cells with error output: {cell_problems}"
+
+        if docname in CHAPTERS:
+            assert images["total"] >= 1, f"{docname}: a chapter without any figure"
+            assert math["total"] >= 1, f"{docname}: a chapter without any math"
+            download = page.locator(f'a[href$="_sources/{docname}.ipynb"]')
+            assert download.count() >= 1, f"{docname}: no download link for the notebook"
+            assert page.locator(".tag_injected-parameters").count() == 0, (
+                f"{docname}: papermill's injected-parameters cell is visible"
+            )
+
+        # Internal links: every target page exists and every anchor is on it.
+        broken = []
+        own_ids = None
+        for href in sorted(set(page.evaluate(LINKS_JS))):
+            target, fragment = urldefrag(href)
+            if not target.startswith(base_url):
+                continue
+            if target == url.split("#")[0]:
+                if fragment:
+                    own_ids = own_ids or _anchor_ids(page.content())
+                    if unquote(fragment) not in own_ids:
+                        broken.append(href)
+                continue
+            status, body = _fetch(context, target, fetched_pages)
+            if status != 200:
+                broken.append(f"{href} (HTTP {status})")
+            elif fragment and unquote(fragment) not in _anchor_ids(body):
+                broken.append(f"{href} (no anchor #{fragment})")
+        assert not broken, f"{docname}: broken internal links: {broken}"
+
+        # Collected while loading: nothing may have gone wrong.
+        for kind in ("console", "pageerror", "failed", "status", "external"):
+            assert not problems[kind], f"{docname}: {kind}: {problems[kind]}"
+    finally:
+        context.close()
+
+
+def test_index_redirects_to_root(browser, base_url):
+    context, page, problems = _load(browser, base_url + "index.html", base_url)
+    try:
+        assert page.url.endswith(f"{DOCNAMES[0]}.html"), f"index.html led to {page.url}"
+        assert not problems["console"] and not problems["pageerror"], problems
+    finally:
+        context.close()
+
+
+def test_every_toc_page_was_built(html_dir: Path):
+    missing = [d for d in DOCNAMES if not (html_dir / f"{d}.html").is_file()]
+    assert not missing, f"pages listed in _toc.yml but not built: {missing}"

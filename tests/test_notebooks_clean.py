@@ -1,0 +1,126 @@
+"""The book's notebooks are committed clean and every chapter follows the book's pattern.
+
+* No notebook under ``book/`` stores outputs or execution counts (the build regenerates
+  them; stored outputs drift from the code).
+* Every document in ``_toc.yml`` exists.
+* Every chapter (a notebook listed in ``_toc.yml``) starts its code with one cell tagged
+  ``parameters`` holding only ``name = <literal>`` lines, among them ``n_draws`` and
+  ``seed``, so that ``papermill ... -p n_draws 50`` reruns it; and it ends with a
+  ``## Checks`` section containing at least one ``assert``.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+
+from booktools import (  # noqa: E402
+    CHECKS_HEADING,
+    REPO_ROOT,
+    REQUIRED_PARAMETERS,
+    TOC_PATH,
+    cell_source,
+    declared_parameters,
+    parameters_cell,
+    read_notebook,
+    toc_chapters,
+    toc_sources,
+)
+
+NOTEBOOKS = sorted(
+    path for path in (REPO_ROOT / "book").rglob("*.ipynb")
+    if ".ipynb_checkpoints" not in path.parts
+)
+CHAPTERS = toc_chapters(TOC_PATH)
+
+
+def _python(source: str) -> ast.Module:
+    """Parse a code cell, treating IPython magics and shell lines as no-ops."""
+    lines = ["pass" if line.lstrip().startswith(("%", "!")) else line
+             for line in source.splitlines()]
+    return ast.parse("\n".join(lines))
+
+
+def _ids(paths):
+    return [str(path.relative_to(REPO_ROOT)) for path in paths]
+
+
+def test_toc_lists_existing_files():
+    sources = toc_sources(TOC_PATH)  # raises FileNotFoundError naming a missing file
+    assert sources, "_toc.yml lists no document"
+
+
+def test_there_is_at_least_one_chapter():
+    assert CHAPTERS, "_toc.yml lists no notebook"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_notebook_has_no_outputs(path):
+    notebook = read_notebook(path)
+    dirty = [
+        index
+        for index, cell in enumerate(notebook["cells"])
+        if cell["cell_type"] == "code"
+        and (cell.get("outputs") or cell.get("execution_count") is not None)
+    ]
+    assert not dirty, (
+        f"{path.relative_to(REPO_ROOT)}: cells {dirty} have outputs or execution counts; "
+        "clear them before committing (e.g. jupyter nbconvert --clear-output --inplace)"
+    )
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=_ids(CHAPTERS))
+def test_chapter_has_parameters_cell(path):
+    cell = parameters_cell(read_notebook(path))
+    assert cell is not None, (
+        f"{path.relative_to(REPO_ROOT)}: the first code cell must be tagged 'parameters'"
+    )
+    values = declared_parameters(cell)  # raises ValueError naming a non-literal line
+    missing = [name for name in REQUIRED_PARAMETERS if name not in values]
+    assert not missing, f"{path.relative_to(REPO_ROOT)}: parameters cell lacks {missing}"
+    assert isinstance(values["n_draws"], int) and values["n_draws"] >= 1, (
+        f"{path.relative_to(REPO_ROOT)}: n_draws must be a positive int, "
+        f"got {values['n_draws']!r}"
+    )
+    assert isinstance(values["seed"], int), (
+        f"{path.relative_to(REPO_ROOT)}: seed must be an int, got {values['seed']!r}"
+    )
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=_ids(CHAPTERS))
+def test_chapter_ends_with_checks(path):
+    cells = read_notebook(path)["cells"]
+    starts = [
+        index
+        for index, cell in enumerate(cells)
+        if cell["cell_type"] == "markdown"
+        and any(line.strip() == CHECKS_HEADING for line in cell_source(cell).splitlines())
+    ]
+    assert len(starts) == 1, (
+        f"{path.relative_to(REPO_ROOT)}: expected exactly one '{CHECKS_HEADING}' section, "
+        f"found {len(starts)}"
+    )
+    later_headings = [
+        line
+        for cell in cells[starts[0] + 1:]
+        if cell["cell_type"] == "markdown"
+        for line in cell_source(cell).splitlines()
+        if line.startswith("#")
+    ]
+    assert not later_headings, (
+        f"{path.relative_to(REPO_ROOT)}: '{CHECKS_HEADING}' must be the last section, "
+        f"but {later_headings} follow it"
+    )
+    asserts = [
+        node
+        for cell in cells[starts[0] + 1:]
+        if cell["cell_type"] == "code"
+        for node in ast.walk(_python(cell_source(cell)))
+        if isinstance(node, ast.Assert)
+    ]
+    assert asserts, f"{path.relative_to(REPO_ROOT)}: the Checks section has no assert"
