@@ -1,0 +1,5 @@
+"""``python -m randfb``: the command-line stability calculator (see :mod:`randfb.cli`)."""
+
+from .cli import main
+
+raise SystemExit(main())

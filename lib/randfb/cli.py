@@ -1,0 +1,441 @@
+"""``randfb``: the command-line stability calculator.
+
+Two commands (``randfb --help``, ``randfb init --help``, ``randfb bounds --help``):
+
+* ``randfb init --J 40 --T 1024 --N 1024``: frame bounds ``A``, ``B`` and condition number
+  ``kappa = B / A`` of random Gaussian layers of that shape at the energy-preserving
+  initialisation, the paper's prediction ``kappa_tilde``, and the smallest ``J`` whose mean
+  ``kappa`` stays at or below ``--kappa``.
+* ``randfb bounds weights.npy --N 1024``: the frame bounds and ``kappa`` of your own filters.
+
+Tables by default, JSON with ``--json``; a progress bar on stderr when stderr is a terminal
+(or with ``--progress``); bad input gives one line ``randfb: error: ...`` on stderr and exit
+status 2. The computations live in :mod:`randfb.calculator`; this module parses, checks
+and prints. Documented on the book page "A stability calculator".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from ._validation import check_filter_shape, check_filters, check_stride
+from .calculator import (
+    conv1d_filters,
+    filterbank_bounds,
+    random_layer_summary,
+    smallest_J_for_kappa,
+)
+
+PROG = "randfb"
+#: Exit status for bad input (the argparse convention).
+EXIT_USAGE = 2
+#: Above this condition number, A is at round-off level relative to B.
+NUMERICALLY_SINGULAR = 1e12
+
+
+class UsageError(Exception):
+    """Bad input: reported as one line ``randfb: error: <message>`` with exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser that raises :class:`UsageError` instead of printing usage and exiting."""
+
+    def error(self, message):
+        raise UsageError(message)
+
+
+# ------------------------------------------------------------------ argument types
+
+
+def _integer(minimum, meaning):
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{meaning} must be an integer >= {minimum}, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(
+                f"{meaning} must be an integer >= {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+def _kappa_target(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 1):
+        raise argparse.ArgumentTypeError(
+            f"the target condition number must be a finite number > 1 (kappa = B / A is never "
+            f"below 1), got {text!r}")
+    return value
+
+
+# ------------------------------------------------------------------ progress bar
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr, usable as ``progress(done, total)``.
+
+    ``transient=True`` erases the line when the task completes; otherwise it ends with a
+    newline and stays.
+    """
+
+    WIDTH = 24
+
+    def __init__(self, label, unit, *, transient=False):
+        self.label, self.unit, self.transient = label, unit, transient
+        self.start = time.perf_counter()
+        self._last = -math.inf
+        self._length = 0
+
+    def __call__(self, done, total):
+        now = time.perf_counter()
+        finished = done >= total
+        if not finished and now - self._last < 0.1:
+            return
+        self._last = now
+        filled = int(self.WIDTH * done / total)
+        line = (f"{self.label} [{'#' * filled}{'.' * (self.WIDTH - filled)}] "
+                f"{done}/{total} {self.unit}, {now - self.start:.1f} s")
+        stream = sys.stderr
+        stream.write("\r" + line.ljust(self._length))
+        self._length = max(self._length, len(line))
+        if finished:
+            stream.write("\r" + " " * self._length + "\r" if self.transient else "\n")
+        stream.flush()
+
+
+def _show_progress(args) -> bool:
+    return sys.stderr.isatty() if args.progress is None else args.progress
+
+
+# ------------------------------------------------------------------ formatting
+
+
+def _fmt(x) -> str:
+    """Four significant digits; ``inf`` and ``nan`` spelt out."""
+    if x is None:
+        return "-"
+    x = float(x)
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf"
+    return f"{x:.4g}"
+
+
+def _fmt_se(x) -> str:
+    """A standard error to two significant digits."""
+    return _fmt(x) if not math.isfinite(x) else f"{x:.2g}"
+
+
+def _json_safe(obj):
+    """Replace non-finite floats by None (strict JSON has no inf or NaN)."""
+    if isinstance(obj, dict):
+        return {k: _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_safe(v) for v in obj]
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if math.isfinite(obj) else None
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    return obj
+
+
+def _print_json(payload, out):
+    out.write(json.dumps(_json_safe(payload), indent=2, allow_nan=False) + "\n")
+
+
+def _filters(J) -> str:
+    return "filter" if J == 1 else "filters"
+
+
+def _not_a_frame_reason(J, T, stride) -> str:
+    """Why a layer of this shape can never be a frame ("" if it can)."""
+    if J < stride:
+        return f"J = {J} < stride = {stride}: fewer filters than the stride are never a frame"
+    if T < stride:
+        return (f"T = {T} < stride = {stride}: filters shorter than the stride never read "
+                "some input samples")
+    return ""
+
+
+def _percent(fraction) -> str:
+    return f"{100 * fraction:.3g} %"
+
+
+# ------------------------------------------------------------------ randfb init
+
+
+def _init_table(summary, search, out):
+    s = summary
+    write = out.write
+    write(f"Random Gaussian layer: J = {s.J} {_filters(s.J)} of length T = {s.T}, signals of "
+          f"N = {s.N} samples, stride {s.stride}\n")
+    write(f"weights i.i.d. N(0, sigma^2), sigma = sqrt(stride / (J T)) = {s.sigma:.4g} "
+          f"(energy-preserving); {s.n_draws} draws, seed {s.seed}\n\n")
+    write(f"  {'':<7}{'mean':>10}{'median':>10}{'5 %':>10}{'95 %':>10}\n")
+    for name, stat in (("A", s.A), ("B", s.B), ("kappa", s.kappa)):
+        write(f"  {name:<7}{_fmt(stat.mean):>10}{_fmt(stat.median):>10}"
+              f"{_fmt(stat.q05):>10}{_fmt(stat.q95):>10}\n")
+    write("\n")
+    n_frames = round(s.frame_fraction * s.n_draws)
+    if s.frame_fraction == 1.0:
+        write(f"  mean kappa: {_fmt(s.kappa.mean)} +- {_fmt_se(s.kappa.standard_error)} "
+              "(Monte Carlo standard error)\n")
+    else:
+        reason = _not_a_frame_reason(s.J, s.T, s.stride)
+        reason = f"; {reason}" if reason else ""
+        write(f"  mean kappa: inf (not a frame: A = 0 in {s.n_draws - n_frames} of "
+              f"{s.n_draws} draws{reason})\n")
+    write(f"  frames: {n_frames} of {s.n_draws} draws ({_percent(s.frame_fraction)}) have A > 0\n")
+    if math.isnan(s.kappa_tilde):
+        value = f"undefined (J <= 4 ln T = {4 * math.log(s.T):.3g})"
+    else:
+        value = _fmt(s.kappa_tilde)
+    scope = " (stride-1 model; the stride is not accounted for)" if s.stride > 1 else ""
+    write(f"  kappa_tilde(J, T) = {value}: the paper's asymptotic prediction{scope}\n")
+    if search is not None:
+        _search_lines(search, out)
+
+
+def _search_lines(search, out):
+    target = _fmt(search.target_kappa)
+    evaluated = f"{len(search.evaluations)} values of J simulated, {search.n_draws} draws each"
+    if search.J is None:
+        last = search.evaluations[max(search.evaluations)]
+        out.write(f"  smallest J with mean kappa <= {target}: not reached up to J = "
+                  f"{search.J_max}\n    (mean kappa {_fmt(last.mean)} there, raise --max-J; "
+                  f"{evaluated})\n")
+        return
+    at = search.evaluations[search.J]
+    below = search.evaluations.get(search.J - 1)
+    detail = f"mean kappa {_fmt(at.mean)} +- {_fmt_se(at.standard_error)} at J = {search.J}"
+    if below is not None:
+        detail += f", {_fmt(below.mean)} at J = {search.J - 1}"
+    out.write(f"  smallest J with mean kappa <= {target}: J = {search.J}\n"
+              f"    ({detail}; {evaluated})\n")
+
+
+def _run_init(args, out):
+    try:
+        check_filter_shape(args.J, args.T, args.N)
+        check_stride(args.stride, args.N)
+    except (ValueError, TypeError) as exc:
+        raise UsageError(str(exc)) from None
+    if not args.no_search and args.max_J < args.stride:
+        raise UsageError(f"--max-J must be >= stride = {args.stride}, got {args.max_J}")
+    show = _show_progress(args)
+    bar = ProgressBar(f"simulating J = {args.J}", "draws") if show else False
+    summary = random_layer_summary(args.N, args.J, args.T, args.draws, stride=args.stride,
+                                   seed=args.seed, progress=bar)
+    search = None
+    if not args.no_search:
+        bars = {}
+
+        def search_bar(J, done, total):
+            if J not in bars:
+                bars[J] = ProgressBar(f"search for mean kappa <= {args.kappa:g}: J = {J:<5}",
+                                      "draws", transient=True)
+            bars[J](done, total)
+
+        search = smallest_J_for_kappa(args.N, args.T, args.kappa, stride=args.stride,
+                                      n_draws=args.search_draws, seed=args.seed,
+                                      J_max=args.max_J, progress=search_bar if show else False)
+    if args.json:
+        payload = {"command": "init", "randfb_version": __version__, **summary.as_dict(),
+                   "search": None if search is None else search.as_dict()}
+        _print_json(payload, out)
+    else:
+        _init_table(summary, search, out)
+
+
+# ------------------------------------------------------------------ randfb bounds
+
+
+NPY_MAGIC = b"\x93NUMPY"
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+def load_weights(path) -> tuple[np.ndarray, tuple]:
+    """Load filters from a ``.npy`` file; return them as ``(J, T)`` and the stored shape.
+
+    Raises :class:`UsageError` with a one-line reason for a missing, unreadable or
+    malformed file.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise UsageError(f"weights file not found: {path}")
+    if p.is_dir():
+        raise UsageError(f"{path} is a directory, not a .npy file")
+    try:
+        with open(p, "rb") as fh:
+            magic = fh.read(len(NPY_MAGIC))
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if magic.startswith(ZIP_MAGIC):
+        raise UsageError(f"{path} is a .npz archive; save the one weight array with "
+                         "numpy.save('weights.npy', w)")
+    if magic != NPY_MAGIC:
+        raise UsageError(f"{path} is not a NumPy .npy file (no .npy header); save the "
+                         "weights with numpy.save('weights.npy', w)")
+    try:
+        raw = np.load(p, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UsageError(f"cannot read {path} as a .npy array: {reason}") from None
+    try:
+        w = conv1d_filters(raw)
+    except (ValueError, TypeError) as exc:
+        raise UsageError(f"{path}: {exc}") from None
+    return w, raw.shape
+
+
+def _bounds_table(result, path, stored_shape, out):
+    r = result
+    write = out.write
+    layout = (f" (a Conv1d weight of shape {stored_shape}, input-channel axis dropped)"
+              if len(stored_shape) == 3 else "")
+    write(f"Filterbank {path}: J = {r.J} {_filters(r.J)} of length T = {r.T}{layout}, signals of "
+          f"N = {r.N} samples, stride {r.stride}\n\n")
+    if r.is_frame:
+        kappa = _fmt(r.kappa)
+    else:
+        kappa = "inf (not a frame)"
+    write(f"  {'A':<7}{_fmt(r.A):>18}   lower frame bound: ||Phi x||^2 >= A ||x||^2 for all x\n")
+    write(f"  {'B':<7}{_fmt(r.B):>18}   upper frame bound: ||Phi x||^2 <= B ||x||^2 for all x\n")
+    write(f"  {'kappa':<7}{kappa:>18}   condition number B / A (1 = tight frame)\n\n")
+    if not r.is_frame:
+        reason = _not_a_frame_reason(r.J, r.T, r.stride)
+        if reason:
+            write(f"  {reason}.\n")
+        else:
+            write("  A = 0: some signal is mapped to zero (a frequency, or an aliased\n"
+                  "  combination of frequencies, that no filter passes).\n")
+    elif r.kappa > NUMERICALLY_SINGULAR:
+        write("  A is at round-off level relative to B: numerically, not a frame.\n")
+    write("  A and B scale with the square of the weights; kappa does not. Compare with a\n"
+          f"  random layer of the same shape: randfb init --J {r.J} --T {r.T} --N {r.N} "
+          f"--stride {r.stride}\n")
+
+
+def _run_bounds(args, out):
+    w, stored_shape = load_weights(args.weights)
+    try:
+        check_filters(w, args.N, name="weights")
+        check_stride(args.stride, args.N)
+    except (ValueError, TypeError) as exc:
+        raise UsageError(str(exc)) from None
+    bar = ProgressBar("frame bounds", "filters") if _show_progress(args) else False
+    result = filterbank_bounds(w, args.N, args.stride, progress=bar)
+    if args.json:
+        payload = {"command": "bounds", "randfb_version": __version__,
+                   "weights": str(args.weights), "stored_shape": list(stored_shape),
+                   **result.as_dict()}
+        _print_json(payload, out)
+    else:
+        _bounds_table(result, args.weights, stored_shape, out)
+
+
+# ------------------------------------------------------------------ parser and main
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``randfb`` (two subcommands, ``init`` and ``bounds``)."""
+    parser = _Parser(
+        prog=PROG, allow_abbrev=False,
+        description="Stability calculator for the first layer of a convnet on raw audio: "
+                    "frame bounds A, B and condition number kappa = B / A of random and of "
+                    "trained filterbanks (circular convolution, J filters of length T, "
+                    "signals of N samples, stride d).",
+        epilog="Bad input: one line 'randfb: error: ...' on stderr and exit status 2.")
+    parser.add_argument("--version", action="version", version=f"randfb {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="{init,bounds}")
+
+    common = _Parser(add_help=False, allow_abbrev=False)
+    common.add_argument("--N", type=_integer(1, "N (signal length in samples)"), required=True,
+                        help="signal length in samples (required)")
+    common.add_argument("--stride", type=_integer(1, "stride"), default=1,
+                        help="stride (hop size) d, must divide N (default: 1)")
+    common.add_argument("--json", action="store_true",
+                        help="print JSON instead of a table (inf and undefined values as null)")
+    common.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                        help="progress bar on stderr (default: only when stderr is a terminal)")
+
+    init = sub.add_parser(
+        "init", parents=[common], allow_abbrev=False,
+        help="frame bounds of random Gaussian layers at initialisation",
+        description="Simulate random Gaussian layers of J filters of length T at the "
+                    "energy-preserving sigma = sqrt(stride / (J T)) and report the mean, "
+                    "median, 5 %% and 95 %% quantiles of the frame bounds A, B and of "
+                    "kappa = B / A (inf when A = 0: not a frame, certain when J < stride), "
+                    "the paper's prediction kappa_tilde, and the smallest J whose mean kappa "
+                    "is at most --kappa (doubling then bisection over J, by simulation).")
+    init.add_argument("--J", type=_integer(1, "J (number of filters)"), required=True,
+                      help="number of filters (required)")
+    init.add_argument("--T", type=_integer(1, "T (filter length)"), required=True,
+                      help="filter length in samples, <= N (required)")
+    init.add_argument("--draws", type=_integer(1, "the number of draws"), default=1000,
+                      help="random layers simulated (default: 1000)")
+    init.add_argument("--seed", type=_integer(0, "the seed"), default=0,
+                      help="seed of the random generator (default: 0)")
+    init.add_argument("--kappa", type=_kappa_target, default=3.0,
+                      help="target mean condition number for the search over J, > 1 "
+                           "(default: 3)")
+    init.add_argument("--search-draws", type=_integer(1, "the number of search draws"),
+                      default=200, help="random layers per J visited by the search (default: 200)")
+    init.add_argument("--max-J", dest="max_J", type=_integer(1, "--max-J"), default=4096,
+                      help="largest J the search tries (default: 4096)")
+    init.add_argument("--no-search", action="store_true", help="skip the search over J")
+    init.set_defaults(run=_run_init)
+
+    bounds = sub.add_parser(
+        "bounds", parents=[common], allow_abbrev=False,
+        help="frame bounds of your own filters (a .npy file)",
+        description="Exact frame bounds A, B and kappa = B / A of the filterbank stored in a "
+                    ".npy file (numpy.save) of shape (J, T), or (J, 1, T): the weight of a "
+                    "PyTorch Conv1d(1, J, T) layer (out_channels, in_channels = 1, "
+                    "kernel_size), whose input-channel axis is dropped. Other shapes are "
+                    "rejected. Conv1d's cross-correlation has the same frame bounds as the "
+                    "convolution (each filter reversed).")
+    bounds.add_argument("weights", help="a .npy file of shape (J, T) or (J, 1, T)")
+    bounds.set_defaults(run=_run_bounds)
+    return parser
+
+
+def main(argv=None) -> int:
+    """Run ``randfb`` with the arguments ``argv`` (default ``sys.argv[1:]``); return the exit
+    status (0 success, 2 bad input, 130 interrupted)."""
+    parser = build_parser()
+    try:
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # --help and --version
+            return exc.code if isinstance(exc.code, int) else 0
+        if args.command is None:
+            raise UsageError("choose a command: 'randfb init ...' (random layers) or "
+                             "'randfb bounds weights.npy ...' (your filters); see randfb --help")
+        args.run(args, sys.stdout)
+    except UsageError as exc:
+        sys.stdout.flush()
+        message = " ".join(str(exc).split())  # always one line
+        sys.stderr.write(f"{PROG}: error: {message}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        sys.stderr.write(f"\n{PROG}: interrupted\n")
+        return 130
+    return 0

@@ -1,0 +1,396 @@
+"""The stability calculator: randfb.calculator and the command line ``randfb`` (randfb.cli).
+
+The commands run in-process through ``main(argv)`` (and once as ``python -m randfb`` in a
+subprocess). Their numbers are checked against the library on the same seeds and against
+exact oracles: Dirac filterbanks are tight frames, and the dense analysis operator of
+``conftest.py`` gives the frame bounds as extreme eigenvalues of ``Phi^T Phi``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shlex
+import subprocess
+import sys
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import randfb
+from randfb import calculator
+from randfb.calculator import (
+    conv1d_filters,
+    filterbank_bounds,
+    quantile,
+    random_layer_summary,
+    smallest_J_for_kappa,
+    summarize,
+)
+from randfb.cli import main
+
+# A small layer: fast to simulate, and a frame in every draw (J >> 4 ln T).
+SMALL = ["--J", "16", "--T", "16", "--N", "128", "--draws", "200", "--search-draws", "60"]
+
+
+def run(argv, capsys):
+    """``main(argv)`` in-process: (exit status, stdout, stderr)."""
+    status = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def run_json(argv, capsys):
+    status, out, err = run([*argv, "--json"], capsys)
+    assert status == 0, err
+    return json.loads(out)
+
+
+def save(tmp_path, name, array):
+    path = tmp_path / name
+    np.save(path, array)
+    return path
+
+
+# ----------------------------------------------------------------- calculator helpers
+
+
+def test_quantile_matches_numpy_on_finite_samples(rng):
+    v = rng.standard_normal(37)
+    for q in (0.0, 0.05, 0.5, 0.95, 1.0):
+        assert quantile(v, q) == pytest.approx(np.quantile(v, q), rel=1e-12, abs=1e-15)
+
+
+def test_quantile_is_inf_once_it_reaches_infinite_values():
+    v = [1.0, 2.0, np.inf, np.inf]  # numpy.quantile gives NaN at 0.5 and 0.95 here
+    assert quantile(v, 0.0) == 1.0
+    assert quantile(v, 1 / 3) == 2.0
+    assert quantile(v, 0.5) == math.inf
+    assert quantile(v, 0.95) == math.inf
+
+
+def test_summarize_mean_standard_error_and_infinite_samples(rng):
+    v = rng.exponential(size=500)
+    s = summarize(v)
+    assert s.mean == pytest.approx(v.mean())
+    assert s.standard_error == pytest.approx(v.std(ddof=1) / np.sqrt(v.size))
+    assert s.q05 <= s.median <= s.q95
+    s = summarize([1.0, np.inf, 3.0])
+    assert s.mean == math.inf and s.standard_error == math.inf and s.median == 3.0
+
+
+def test_random_layer_summary_is_the_simulators_output_summarised():
+    N, J, T, n, seed = 128, 12, 16, 300, 7
+    s = random_layer_summary(N, J, T, n, seed=seed)
+    A, B = randfb.simulate_frame_bounds(N, J, T, n, rng=seed)
+    assert s.A.mean == pytest.approx(A.mean(), rel=1e-12)
+    assert s.B.median == pytest.approx(np.median(B), rel=1e-12)
+    assert s.kappa.q95 == pytest.approx(np.quantile(B / A, 0.95), rel=1e-12)
+    assert s.sigma == pytest.approx(1 / np.sqrt(J * T))
+    assert s.kappa_tilde == pytest.approx(randfb.kappa_tilde(J, T)) or math.isnan(s.kappa_tilde)
+
+
+# ------------------------------------------------------------------ the search over J
+
+
+def test_search_brackets_the_target_and_is_logarithmic():
+    N, T, target, n = 128, 16, 3.0, 80
+    r = smallest_J_for_kappa(N, T, target, n_draws=n, seed=3)
+    assert r.J is not None and r.J > 1
+    # Bisection invariant: J meets the target, J - 1 does not (both were simulated).
+    assert r.evaluations[r.J].mean <= target < r.evaluations[r.J - 1].mean
+    # Doubling then bisection: at most about 2 log2(J) + 2 simulations.
+    assert len(r.evaluations) <= 2 * math.log2(r.J) + 2
+    # Each J has its own stream derived from (seed, J): the search path does not matter.
+    rng = np.random.default_rng(np.random.SeedSequence([3, r.J]))
+    A, B = randfb.simulate_frame_bounds(N, r.J, T, n, rng=rng)
+    assert r.evaluations[r.J].mean == pytest.approx(np.mean(B / A), rel=1e-12)
+
+
+def test_search_edge_cases():
+    # A loose target is met at once by J = stride, the smallest J that can be a frame.
+    assert smallest_J_for_kappa(64, 4, 1e9, stride=2, n_draws=20, seed=0).J == 2
+    # A target out of reach below J_max: no answer, and J_max was tried.
+    r = smallest_J_for_kappa(64, 8, 1.01, n_draws=20, seed=0, J_max=8)
+    assert r.J is None and max(r.evaluations) == 8
+    with pytest.raises(ValueError, match="target_kappa must be > 1"):
+        smallest_J_for_kappa(64, 8, 1.0)
+
+
+# --------------------------------------------------------------- a user's own filters
+
+
+def test_filterbank_bounds_of_dirac_filterbanks_are_tight():
+    # One unit Dirac at stride 1: ||Phi x|| = ||x||, so A = B = kappa = 1.
+    r = filterbank_bounds(np.eye(1, 6), N=32)
+    assert (r.A, r.B, r.kappa) == pytest.approx((1.0, 1.0, 1.0), abs=1e-12)
+    # d Diracs at shifts 0..d-1 with stride d: a polyphase split, again A = B = 1.
+    r = filterbank_bounds(np.eye(4), N=32, stride=4)
+    assert (r.A, r.B, r.kappa) == pytest.approx((1.0, 1.0, 1.0), abs=1e-12)
+    # Fewer filters than the stride, or filters shorter than it: A = 0, not a frame.
+    r = filterbank_bounds(np.eye(3, 4), N=32, stride=4)
+    assert r.A == 0 and r.kappa == math.inf and not r.is_frame
+    r = filterbank_bounds(np.ones((8, 3)), N=32, stride=4)
+    assert r.A == 0 and r.B > 0 and not r.is_frame
+
+
+def test_filters_shorter_than_the_stride_miss_input_samples(dense_analysis, rng):
+    # The dense operator has a zero column (an input sample never read): A = 0 exactly.
+    w = rng.standard_normal((8, 3))
+    Phi = dense_analysis(w, 32, 4)
+    assert np.flatnonzero(~Phi.any(axis=0)).tolist() == list(range(1, 32, 4))
+    assert filterbank_bounds(w, 32, 4).A == 0
+
+
+@pytest.mark.parametrize(("N", "J", "T", "stride"), [(16, 3, 5, 1), (16, 3, 6, 2), (12, 5, 7, 3)])
+def test_filterbank_bounds_match_the_dense_operator(N, J, T, stride, rng, dense_analysis):
+    w = rng.standard_normal((J, T))
+    Phi = dense_analysis(w, N, stride)
+    eig = np.linalg.eigvalsh(Phi.T @ Phi)
+    r = filterbank_bounds(w, N, stride)
+    assert (r.A, r.B) == pytest.approx((eig[0], eig[-1]), rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("stride", [1, 4])
+def test_chunked_accumulation_equals_frame_bounds(stride, rng, monkeypatch):
+    w = rng.standard_normal((37, 50))
+    expected = randfb.frame_bounds(w, 256, stride)
+    # A budget of 3 filters per chunk forces 13 chunks.
+    monkeypatch.setattr(calculator, "CHUNK_BUDGET_BYTES", 3 * 16 * 256 * (2 if stride > 1 else 1))
+    seen = []
+    r = filterbank_bounds(w, 256, stride, progress=lambda done, total: seen.append(done))
+    assert (r.A, r.B) == pytest.approx(tuple(map(float, expected)), rel=1e-10)
+    assert len(seen) == 13 and seen[-1] == 37
+
+
+def test_conv1d_filters_shapes():
+    w = np.arange(24.0).reshape(4, 1, 6)
+    np.testing.assert_array_equal(conv1d_filters(w), w[:, 0, :])
+    for shape in [(4, 2, 6), (6,), (2, 2, 2, 2)]:
+        with pytest.raises(ValueError, match=r"\(J, T\) or \(J, 1, T\)"):
+            conv1d_filters(np.zeros(shape))
+
+
+# ----------------------------------------------------------------- randfb init
+
+
+def test_init_table(capsys):
+    status, out, err = run(["init", *SMALL], capsys)
+    assert status == 0 and err == ""  # stderr is not a terminal: no progress bar
+    lines = out.splitlines()
+    header = next(line for line in lines if "median" in line).split()
+    assert header == ["mean", "median", "5", "%", "95", "%"]
+    rows = {parts[0]: parts[1:] for parts in map(str.split, lines)
+            if parts[:1] in (["A"], ["B"], ["kappa"]) and len(parts) == 5}
+    A, B, kappa = (np.array(rows[k], dtype=float) for k in ("A", "B", "kappa"))
+    assert A[2] <= A[1] <= A[3] < 1 < B[2] <= B[1] <= B[3] and 1 <= kappa[2] <= kappa[3]
+    assert "frames: 200 of 200 draws (100 %)" in out
+    assert f"kappa_tilde(J, T) = {float(randfb.kappa_tilde(16, 16)):.4g}:" in out  # 16 > 4 ln 16
+    assert "smallest J with mean kappa <= 3: J = " in out
+
+
+def test_init_json_fields_and_values(capsys):
+    d = run_json(["init", *SMALL, "--seed", "5", "--kappa", "2.5"], capsys)
+    assert d["command"] == "init" and d["layer"] == {
+        "N": 128, "J": 16, "T": 16, "stride": 1, "sigma": pytest.approx(1 / 16)}
+    assert d["draws"] == 200 and d["seed"] == 5 and d["frame_fraction"] == 1.0
+    for name in ("A", "B", "kappa"):
+        s = d[name]
+        assert set(s) == {"mean", "median", "q05", "q95", "mean_standard_error"}
+        assert s["q05"] <= s["median"] <= s["q95"]
+    assert 0 < d["A"]["q95"] <= d["B"]["q05"] and d["kappa"]["q05"] >= 1
+    # The same numbers as the simulator on the same seed.
+    A, B = randfb.simulate_frame_bounds(128, 16, 16, 200, rng=5)
+    assert d["A"]["mean"] == pytest.approx(A.mean(), rel=1e-12)
+    assert d["kappa"]["mean"] == pytest.approx(np.mean(B / A), rel=1e-12)
+    assert d["kappa_tilde"] == pytest.approx(float(randfb.kappa_tilde(16, 16)))
+    # The search: the library's answer, bracketing the target.
+    search = d["search"]
+    expected = smallest_J_for_kappa(128, 16, 2.5, n_draws=60, seed=5)
+    assert search["J"] == expected.J and search["target_kappa"] == 2.5
+    means = {e["J"]: e["mean_kappa"] for e in search["evaluations"]}
+    assert means[search["J"]] <= 2.5 < means[search["J"] - 1]
+
+
+def test_init_fewer_filters_than_stride_is_not_a_frame(capsys):
+    argv = ["init", "--J", "3", "--T", "8", "--N", "64", "--stride", "4", "--draws", "50",
+            "--no-search"]
+    status, out, _ = run(argv, capsys)
+    assert status == 0
+    assert "mean kappa: inf (not a frame: A = 0 in 50 of 50 draws; J = 3 < stride = 4" in out
+    assert "frames: 0 of 50 draws (0 %)" in out
+    assert "kappa_tilde(J, T) = undefined (J <= 4 ln T = 8.32)" in out
+    d = run_json(argv, capsys)
+    assert d["frame_fraction"] == 0.0 and d["kappa"]["mean"] is None  # inf -> null
+    assert d["A"]["q95"] == 0.0 and d["kappa_tilde"] is None and d["search"] is None
+    # Enough filters but shorter than the stride: not a frame either.
+    argv = ["init", "--J", "8", "--T", "2", "--N", "64", "--stride", "4", "--draws", "50",
+            "--no-search"]
+    status, out, _ = run(argv, capsys)
+    assert status == 0 and "T = 2 < stride = 4: filters shorter than the stride" in out
+    assert run_json(argv, capsys)["frame_fraction"] == 0.0
+
+
+def test_progress_bar_on_request(capsys):
+    status, out, err = run(["init", *SMALL, "--progress"], capsys)
+    assert status == 0 and "200/200 draws" in err and "#" in err and "median" in out
+
+
+# ----------------------------------------------------------------- randfb bounds
+
+
+def test_bounds_of_a_unit_dirac(tmp_path, capsys):
+    path = save(tmp_path, "dirac.npy", np.eye(1, 8))
+    status, out, err = run(["bounds", path, "--N", "64"], capsys)
+    assert status == 0 and err == ""
+    rows = [line.split() for line in out.splitlines() if "frame bound" in line
+            or "condition number" in line]
+    values = {parts[0]: parts[1] for parts in rows}
+    assert values == {"A": "1", "B": "1", "kappa": "1"}
+    d = run_json(["bounds", path, "--N", "64"], capsys)
+    assert (d["A"], d["B"], d["kappa"], d["is_frame"]) == pytest.approx((1, 1, 1, True))
+    assert d["filters"] == {"N": 64, "J": 1, "T": 8, "stride": 1}
+
+
+@pytest.mark.parametrize("stride", [1, 4])
+def test_bounds_of_a_conv1d_weight_equal_frame_bounds(stride, tmp_path, capsys, rng):
+    w = rng.standard_normal((6, 1, 20)).astype(np.float32)  # Conv1d(1, 6, 20).weight
+    A, B = randfb.frame_bounds(w[:, 0, :], 64, stride)
+    d = run_json(["bounds", save(tmp_path, "conv.npy", w), "--N", "64", "--stride", stride],
+                 capsys)
+    assert d["stored_shape"] == [6, 1, 20] and d["filters"]["J"] == 6
+    assert (d["A"], d["B"]) == pytest.approx((float(A), float(B)), rel=1e-5)
+    assert d["kappa"] == pytest.approx(float(B / A), rel=1e-5) and d["kappa"] >= 1
+    status, out, _ = run(["bounds", save(tmp_path, "c.npy", w), "--N", "64"], capsys)
+    assert status == 0 and "Conv1d weight of shape (6, 1, 20)" in out
+
+
+def test_bounds_of_a_filterbank_that_is_not_a_frame(tmp_path, capsys):
+    path = save(tmp_path, "pair.npy", np.array([[1.0, 1.0]]))  # kills the Nyquist bin of N = 4
+    d = run_json(["bounds", path, "--N", "4"], capsys)
+    assert d["A"] == pytest.approx(0, abs=1e-12) and d["B"] == pytest.approx(4)
+    assert d["kappa"] is None and d["is_frame"] is False
+    status, out, _ = run(["bounds", path, "--N", "4"], capsys)
+    assert status == 0 and "inf (not a frame)" in out
+
+
+# ------------------------------------------------------------------ bad input
+
+
+def _bad_files(tmp_path):
+    text = tmp_path / "text.npy"
+    text.write_text("not an array")
+    full = save(tmp_path, "full.npy", np.ones((4, 100)))
+    truncated = tmp_path / "truncated.npy"
+    truncated.write_bytes(full.read_bytes()[:200])
+    np.savez(tmp_path / "archive.npz", w=np.ones((2, 3)))
+    return {
+        "missing": tmp_path / "missing.npy",
+        "directory": tmp_path,
+        "text": text,
+        "truncated": truncated,
+        "archive": tmp_path / "archive.npz",
+        "in_channels": save(tmp_path, "in2.npy", np.ones((4, 2, 5))),
+        "one_d": save(tmp_path, "one.npy", np.ones(5)),
+        "empty": save(tmp_path, "empty.npy", np.ones((0, 5))),
+        "nan": save(tmp_path, "nan.npy", np.array([[1.0, np.nan]])),
+        "complex": save(tmp_path, "complex.npy", np.ones((2, 3), complex)),
+        "long": save(tmp_path, "long.npy", np.ones((2, 40))),
+        "ok": save(tmp_path, "ok.npy", np.ones((2, 5))),
+    }
+
+
+INIT = ["init", "--J", "8", "--T", "8", "--N", "64"]
+BAD_INPUT = [
+    # (arguments, a phrase the one-line message must contain)
+    (["bounds", "{missing}", "--N", "64"], "not found"),
+    (["bounds", "{directory}", "--N", "64"], "is a directory"),
+    (["bounds", "{text}", "--N", "64"], "not a NumPy .npy file"),
+    (["bounds", "{truncated}", "--N", "64"], "cannot read"),
+    (["bounds", "{archive}", "--N", "64"], ".npz archive"),
+    (["bounds", "{in_channels}", "--N", "64"], "(J, T) or (J, 1, T), got shape (4, 2, 5)"),
+    (["bounds", "{one_d}", "--N", "64"], "(J, T) or (J, 1, T), got shape (5,)"),
+    (["bounds", "{empty}", "--N", "64"], "J >= 1 filters"),
+    (["bounds", "{nan}", "--N", "64"], "finite"),
+    (["bounds", "{complex}", "--N", "64"], "real numbers"),
+    (["bounds", "{long}", "--N", "32"], "T = 40 (last axis of weights) must be <= N = 32"),
+    (["bounds", "{ok}", "--N", "64", "--stride", "5"], "stride must divide N = 64"),
+    (["bounds", "{ok}"], "required: --N"),
+    (["bounds", "--N", "64"], "required: weights"),
+    (["bounds", "{ok}", "--N", "6.4e1"], "N (signal length in samples) must be an integer"),
+    (["init", "--J", "8", "--T", "128", "--N", "64"], "T (filter length) must be <= N"),
+    ([*INIT, "--stride", "3"], "stride must divide N = 64"),
+    (["init", "--J", "0", "--T", "8", "--N", "64"], "J (number of filters) must be an integer"),
+    (["init", "--J", "4.5", "--T", "8", "--N", "64"], "got '4.5'"),
+    (["init", "--J", "8", "--T", "eight", "--N", "64"], "T (filter length) must be an integer"),
+    ([*INIT, "--stride", "2.0"], "stride must be an integer"),
+    ([*INIT, "--kappa", "1"], "finite number > 1"),
+    ([*INIT, "--kappa", "0.5"], "finite number > 1"),
+    ([*INIT, "--kappa", "inf"], "finite number > 1"),
+    ([*INIT, "--draws", "0"], "number of draws must be an integer >= 1"),
+    ([*INIT, "--search-draws", "0"], "search draws must be an integer >= 1"),
+    ([*INIT, "--seed", "-1"], "seed must be an integer >= 0"),
+    ([*INIT, "--stride", "4", "--max-J", "2"], "--max-J must be >= stride = 4"),
+    (["init", "--J", "8", "--T", "8"], "required: --N"),
+    ([], "choose a command"),
+    (["frobnicate"], "invalid choice"),
+]
+
+
+@pytest.mark.parametrize(("argv", "phrase"), BAD_INPUT, ids=[" ".join(a) for a, _ in BAD_INPUT])
+def test_bad_input_is_one_line_and_exit_status_2(argv, phrase, tmp_path, capsys):
+    files = _bad_files(tmp_path)
+    status, out, err = run([a.format(**files) for a in argv], capsys)
+    assert status == 2
+    assert out == ""
+    assert err.endswith("\n") and err.count("\n") == 1, err
+    assert err.startswith("randfb: error: ") and phrase in err, err
+    assert "Traceback" not in err
+
+
+# ------------------------------------------------------------------ entry points
+
+
+def test_help_version_and_console_script(capsys):
+    status, out, _ = run(["bounds", "--help"], capsys)
+    assert status == 0 and "(J, 1, T)" in out and "Conv1d" in out
+    status, out, _ = run(["--version"], capsys)
+    assert status == 0 and out.strip() == f"randfb {randfb.__version__}"
+    (script,) = [e for e in entry_points(group="console_scripts") if e.name == "randfb"]
+    assert script.value == "randfb.cli:main"
+
+
+def test_python_dash_m_randfb(tmp_path):
+    path = save(tmp_path, "dirac.npy", np.eye(1, 4))
+    done = subprocess.run([sys.executable, "-m", "randfb", "bounds", str(path), "--N", "16",
+                           "--json"], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "" and json.loads(done.stdout)["kappa"] == pytest.approx(1.0)
+
+
+# ------------------------------------------------------------- the documented commands
+
+BOOK_PAGE = Path(__file__).resolve().parents[1] / "book" / "calculator.md"
+
+
+def documented_commands():
+    """The ``$ randfb ...`` lines of the console blocks on the book page."""
+    blocks = re.findall(r"```console\n(.*?)```", BOOK_PAGE.read_text(), flags=re.S)
+    return [line[2:] for block in blocks for line in block.splitlines()
+            if line.startswith("$ randfb ")]
+
+
+def test_the_book_page_commands_run(tmp_path, monkeypatch, capsys, rng):
+    commands = documented_commands()
+    assert len(commands) >= 4 and {c.split()[1] for c in commands} == {"init", "bounds"}
+    monkeypatch.chdir(tmp_path)
+    np.save("weights.npy", rng.standard_normal((32, 1, 64)))  # a Conv1d(1, 32, 64) weight
+    for command in commands:
+        argv = shlex.split(command)[1:]
+        if argv[0] == "init":  # the same command, with fewer draws to keep the test fast
+            argv += ["--draws", "50", "--search-draws", "20"]
+        status, out, err = run(argv, capsys)
+        assert status == 0 and out and err == "", (command, err)
