@@ -16,6 +16,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 QUICK_DRAWS ?= 50
 BENCH_ARGS ?=
+LINT_PATHS := $(wildcard lib tests scripts benchmarks)
 QUICK_OUT := _build/quick
 BROWSER ?= 1
 PIP := $(PY) -m pip --disable-pip-version-check
@@ -54,7 +55,7 @@ test: lint unit quick-book browser-test
 	@echo; echo "make test: all stages passed"
 
 lint: $(STAMP)
-	$(call stage,lint: ruff check lib tests scripts benchmarks,$(BIN)/ruff check lib tests scripts benchmarks)
+	$(call stage,lint: ruff check $(LINT_PATHS),$(BIN)/ruff check $(LINT_PATHS))
 
 unit: $(STAMP)
 	$(call stage,unit tests: pytest tests (browser test excluded),$(BIN)/pytest tests --ignore=tests/browser -q)

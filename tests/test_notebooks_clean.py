@@ -1,7 +1,7 @@
 """The book's notebooks are committed clean and every chapter follows the book's pattern.
 
-* No notebook under ``book/`` stores outputs or execution counts (the build regenerates
-  them; stored outputs drift from the code).
+* No notebook in the repository (outside build folders) stores outputs or execution
+  counts (the build regenerates them; stored outputs drift from the code).
 * Every document in ``_toc.yml`` exists.
 * Every chapter (a notebook listed in ``_toc.yml``) starts its code with one cell tagged
   ``parameters`` holding only ``name = <literal>`` lines, among them ``n_draws`` and
@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import sys
 from pathlib import Path
 
@@ -32,10 +33,20 @@ from booktools import (  # noqa: E402
     toc_sources,
 )
 
-NOTEBOOKS = sorted(
-    path for path in (REPO_ROOT / "book").rglob("*.ipynb")
-    if ".ipynb_checkpoints" not in path.parts
-)
+# Folders that hold no source notebooks: build output, environments, caches.
+SKIPPED_DIRS = {"_build", ".git", ".venv", "venv", ".ipynb_checkpoints", "node_modules",
+                "__pycache__", ".pytest_cache", ".ruff_cache", ".hypothesis"}
+
+
+def _source_notebooks(root: Path) -> list[Path]:
+    found = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS]
+        found += [Path(folder) / f for f in files if f.endswith(".ipynb")]
+    return sorted(found)
+
+
+NOTEBOOKS = _source_notebooks(REPO_ROOT)
 CHAPTERS = toc_chapters(TOC_PATH)
 
 
@@ -70,7 +81,7 @@ def test_notebook_has_no_outputs(path):
     ]
     assert not dirty, (
         f"{path.relative_to(REPO_ROOT)}: cells {dirty} have outputs or execution counts; "
-        "clear them before committing (e.g. jupyter nbconvert --clear-output --inplace)"
+        "clear them before committing: python scripts/clear_notebooks.py <notebook>"
     )
 
 
