@@ -117,8 +117,9 @@ def frame_bounds(w, N, stride=1):
     Stride 1: ``A = min_k LP[k]``, ``B = max_k LP[k]`` over the Littlewood-Paley sum
     (:func:`littlewood_paley`). Stride ``d``: the extreme eigenvalues of the polyphase
     matrices (:func:`polyphase_matrices`); by the symmetry of real filters only
-    ``m = 0..N/(2d)`` is needed. When ``J < d`` every ``P(m)`` has rank ``<= J < d``, so
-    ``A = 0`` exactly: the layer is not a frame.
+    ``m = 0..N/(2d)`` is needed. When ``J < d`` every ``P(m)`` has rank ``<= J < d``, and
+    when ``T < d`` some input samples are never read (``x[n]`` with ``n mod d`` outside
+    ``{-t mod d : t < T}``); in both cases ``A = 0`` exactly: the layer is not a frame.
 
     Parameters
     ----------
@@ -158,7 +159,7 @@ def _frame_bounds(w, N, stride):
     eig = np.linalg.eigvalsh(P)  # ascending, (..., half, d)
     A = np.clip(eig[..., 0].min(axis=-1), 0.0, None)
     B = eig[..., -1].max(axis=-1)
-    if J < stride:
+    if J < stride or w.shape[-1] < stride:
         A = np.zeros_like(A)
     return A, B
 
