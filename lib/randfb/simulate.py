@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.fft
+from threadpoolctl import threadpool_limits
 
 from ._progress import Progress
 from ._validation import (
@@ -51,13 +52,16 @@ def _run_chunks(n_draws, draws_per_chunk, rng, simulate_chunk, n_outputs, label,
             out[start:stop] = res
         return stop - start
 
-    if N_THREADS == 1 or len(starts) == 1:
-        for i in range(len(starts)):
-            reporter.update(work(i))
-    else:
-        with ThreadPoolExecutor(max_workers=N_THREADS) as pool:
-            for count in pool.map(work, range(len(starts))):
-                reporter.update(count)
+    # The chunks are the parallelism: BLAS inside them (small products, batched eigvalsh)
+    # runs on one thread, so it never competes with the chunk threads for the cores.
+    with threadpool_limits(limits=1, user_api="blas"):
+        if N_THREADS == 1 or len(starts) == 1:
+            for i in range(len(starts)):
+                reporter.update(work(i))
+        else:
+            with ThreadPoolExecutor(max_workers=N_THREADS) as pool:
+                for count in pool.map(work, range(len(starts))):
+                    reporter.update(count)
     return outputs
 
 
