@@ -95,7 +95,7 @@ def notebook_chernoff_alpha(x, J, T, p):
     ``p = exp(-alpha^2 J T^2 ||x||^4 / (2 alpha T ||lambda||_inf ||x||^2 + 2 ||lambda||_2^2))``
     with ``sigma^2 = 1 / (J T)``. It is shown only to compare:
     it falls below the exact quantile for small ``p`` (e.g. the impulse with ``J = 10``,
-    ``T = 8``: 0.511 at ``p = 1e-3`` against the exact 0.561).
+    ``T = 8``: 0.511 at ``p = 1e-3`` against the exact 0.5605).
 
     Parameters
     ----------
