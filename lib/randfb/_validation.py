@@ -14,7 +14,9 @@ import numpy as np
 
 def check_int(value, name: str, *, minimum: int = 1, maximum: int | None = None) -> int:
     """Return ``value`` as a Python int, checking ``minimum <= value <= maximum``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be an integer, got a bool ({value!r})")
+    if not isinstance(value, numbers.Integral):
         if isinstance(value, numbers.Real) and float(value).is_integer():
             value = int(value)
         else:
@@ -68,9 +70,13 @@ def check_signal(x, name: str = "x") -> np.ndarray:
     if isinstance(x, (str, bytes)) or x is None:
         raise TypeError(f"{name} must be a 1-D array of real numbers, got {type(x).__name__}")
     try:
-        arr = np.asarray(x, dtype=np.float64)
+        arr = np.asarray(x)
+        is_complex = np.iscomplexobj(arr)
+        arr = arr.astype(np.float64) if not is_complex else arr
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be a 1-D array of real numbers") from None
+    if is_complex:
+        raise TypeError(f"{name} must be a 1-D array of real numbers, got complex values")
     if arr.ndim != 1:
         raise ValueError(f"{name} must be 1-D (a single signal), got an array of shape {arr.shape}")
     if arr.size == 0:

@@ -100,6 +100,8 @@ def chi2_extremes(df, n):
     >>> [round(v, 6) for v in chi2_extremes(2, 1)]   # one chi^2_2 has mean 2
     [2.0, 2.0]
     """
+    df = check_positive(df, "df")
+    n = check_int(n, "n", minimum=1)
     return independent_chi2_extremes([(df, n, 1.0)])
 
 

@@ -42,7 +42,12 @@ def _prepare(weights, df):
         raise ValueError("weights must not be empty")
     if not np.all(np.isfinite(a)) or np.any(a < 0):
         raise ValueError("weights must be finite and >= 0")
-    h = np.broadcast_to(np.asarray(df, dtype=float), a.shape).copy()
+    try:
+        h = np.broadcast_to(np.asarray(df, dtype=float), a.shape).copy()
+    except ValueError:
+        raise ValueError(
+            f"df must be one number or one per weight ({a.size}), got shape {np.shape(df)}"
+        ) from None
     if not np.all(np.isfinite(h)) or np.any(h <= 0):
         raise ValueError(f"df must be > 0, got {df!r}")
     scale = a.max()
@@ -237,6 +242,8 @@ def energy_tail(x, J, T, alpha, sigma=None):
     """
     weights, J, mean, energy = _energy_law(x, J, T, sigma)
     alpha = np.asarray(alpha, dtype=float)
+    if not np.all(np.isfinite(alpha)):
+        raise ValueError(f"alpha must be finite, got {alpha!r}")
     return gchisq_sf(mean + alpha * energy, weights, J)
 
 

@@ -163,8 +163,10 @@ def simulate_frame_bounds(N, J, T, n_draws, *, stride=1, sigma=None, rng=None, p
     n_draws : int, >= 1
     stride : int, >= 1, dividing N
     sigma : float > 0, optional
-        Default ``sqrt(stride / (J T))``, for which the expected Littlewood-Paley sum (or
-        polyphase matrix) is 1 (the identity): ``E||Phi x||^2 = ||x||^2``.
+        Default ``sqrt(stride / (J T))``: the expected Littlewood-Paley sum is 1 at stride 1;
+        at stride ``d`` the expected polyphase matrix is the identity (so
+        ``E||Phi x||^2 = ||x||^2`` for every ``x``) when ``d`` divides ``T``, and close to it
+        otherwise.
     rng : int, numpy.random.Generator or None
     progress : bool or callable
 
