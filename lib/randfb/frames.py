@@ -108,7 +108,7 @@ def _polyphase_matrices(w, N, stride, n_frequencies):
     spectrum = scipy.fft.fft(w, n=N, axis=-1)  # (..., J, N), bin k = r N/d + m
     blocks = spectrum.reshape(*spectrum.shape[:-1], stride, N // stride)  # (..., J, r, m)
     V = np.moveaxis(blocks[..., :n_frequencies], -1, -3)  # (..., m, J, r)
-    return np.einsum("...jr,...js->...rs", V.conj(), V) / stride
+    return (V.conj().swapaxes(-1, -2) @ V) / stride
 
 
 def frame_bounds(w, N, stride=1):

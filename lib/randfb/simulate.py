@@ -69,10 +69,17 @@ def _draws_per_chunk(bytes_per_draw):
     return max(1, CHUNK_BUDGET_BYTES // max(1, bytes_per_draw))
 
 
-def _draw_weights(stream, count, J, T, sigma):
-    w = stream.standard_normal((count, J, T), dtype=np.float32)
-    w *= np.float32(sigma)
+def _draw_weights(stream, count, J, T, sigma, dtype=np.float32):
+    w = stream.standard_normal((count, J, T), dtype=dtype)
+    w *= dtype(sigma)
     return w
+
+
+def _check_dtype(dtype):
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64, got {dtype}")
+    return dtype.type
 
 
 def simulate_energy(x, J, T, n_draws, *, sigma=None, rng=None, method="convolution",
@@ -147,7 +154,8 @@ def simulate_energy(x, J, T, n_draws, *, sigma=None, rng=None, method="convoluti
     return energy
 
 
-def simulate_frame_bounds(N, J, T, n_draws, *, stride=1, sigma=None, rng=None, progress=False):
+def simulate_frame_bounds(N, J, T, n_draws, *, stride=1, sigma=None, rng=None, progress=False,
+                          dtype=np.float32):
     """Draw the optimal frame bounds ``A`` and ``B`` of ``n_draws`` random filterbanks.
 
     Each draw is a ``J x T`` Gaussian filterbank; ``A`` and ``B`` are computed exactly by
@@ -169,6 +177,10 @@ def simulate_frame_bounds(N, J, T, n_draws, *, stride=1, sigma=None, rng=None, p
         otherwise.
     rng : int, numpy.random.Generator or None
     progress : bool or callable
+    dtype : {numpy.float32, numpy.float64}
+        Precision of the weights and spectra. float32 is ample for the statistics of ``A``
+        and ``B``; use float64 for nearly singular layers (``J`` close to ``stride``), where
+        ``A / B`` can be below float32's resolution.
 
     Returns
     -------
@@ -186,9 +198,10 @@ def simulate_frame_bounds(N, J, T, n_draws, *, stride=1, sigma=None, rng=None, p
     n_draws = check_n_draws(n_draws)
     stride = check_stride(stride, N)
     sigma = check_sigma(sigma, J, T, stride)
+    dtype = _check_dtype(dtype)
 
     def simulate_chunk(stream, count):
-        return _frame_bounds(_draw_weights(stream, count, J, T, sigma), N, stride)
+        return _frame_bounds(_draw_weights(stream, count, J, T, sigma, dtype), N, stride)
 
     if stride == 1:
         per_draw = 4 * J * T + 8 * J * (N // 2 + 1) * 2 + 8 * N
