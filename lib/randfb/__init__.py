@@ -12,6 +12,8 @@ The numeric companion of the book on *Instabilities in Convnets for Raw Audio*
 * :mod:`randfb.frames`      frame bounds and condition numbers (any stride)
 * :mod:`randfb.extremes`    expected chi-squared extremes, asymptotic bounds, kappa tilde
 * :mod:`randfb.simulate`    vectorised, chunked, threaded Monte Carlo
+* :mod:`randfb.strided`     strided layers: expected polyphase matrix, redundancy sweeps
+* :mod:`randfb.calculator`  the stability calculator behind ``python -m randfb``
 * :mod:`randfb.plotting`    the book's plotting style (imports matplotlib; not loaded here)
 """
 
@@ -31,7 +33,14 @@ from .extremes import (
     lp_extremes_model,
 )
 from .filterbank import filterbank_energy, filterbank_matrix, random_filterbank
-from .frames import condition_number, frame_bounds, littlewood_paley, polyphase_matrices
+from .frames import (
+    can_be_frame,
+    condition_number,
+    frame_bounds,
+    kappa_from_bounds,
+    littlewood_paley,
+    polyphase_matrices,
+)
 from .gchisq import energy_pdf, energy_quantile, energy_tail, gchisq_pdf, gchisq_sf
 from .recordings import available_recordings, load_recording
 from .signals import brownian_noise, impulse, nyquist_sine
@@ -45,6 +54,7 @@ __all__ = [
     "available_recordings",
     "autocorrelation_matrix",
     "brownian_noise",
+    "can_be_frame",
     "cantelli_alpha",
     "chernoff_alpha",
     "chi2_extremes",
@@ -62,6 +72,7 @@ __all__ = [
     "gchisq_sf",
     "impulse",
     "independent_chi2_extremes",
+    "kappa_from_bounds",
     "kappa_tilde",
     "littlewood_paley",
     "load_recording",

@@ -36,7 +36,7 @@ from ._validation import (
     check_stride,
 )
 from .extremes import kappa_tilde
-from .frames import littlewood_paley, polyphase_matrices
+from .frames import can_be_frame, kappa_from_bounds, littlewood_paley, polyphase_matrices
 from .simulate import CHUNK_BUDGET_BYTES, simulate_frame_bounds
 
 #: The quantile levels reported next to the mean and the median.
@@ -110,33 +110,6 @@ def summarize(values) -> Summary:
     return Summary(mean, quantile(v, 0.5), quantile(v, lo), quantile(v, hi), se)
 
 
-def kappa_from_bounds(A, B) -> np.ndarray:
-    """``kappa = B / A``, ``inf`` where ``A = 0`` (as :func:`randfb.condition_number`)."""
-    A, B = np.asarray(A, dtype=float), np.asarray(B, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(A > 0, B / np.where(A > 0, A, 1.0), np.inf)
-
-
-def can_be_frame(J, T, stride) -> bool:
-    """Whether ``J`` filters of length ``T`` with stride ``d`` can be a frame at all.
-
-    They cannot when ``J < d`` (each polyphase matrix is a sum of ``J`` rank-one terms, so
-    its rank is ``< d``) or when ``T < d`` (the outputs ``sum_t w_j[t] x[d m - t]`` never
-    read the input samples ``x[n]`` with ``n mod d`` outside ``{0, -1, ..., 1 - T}``, which
-    are mapped to zero). Otherwise Gaussian filters are a frame with probability 1.
-
-    Examples
-    --------
-    >>> from randfb.calculator import can_be_frame
-    >>> can_be_frame(J=4, T=16, stride=4), can_be_frame(3, 16, 4), can_be_frame(8, 2, 4)
-    (True, False, False)
-    """
-    return J >= stride and T >= stride
-
-
-# ------------------------------------------------------------------ random layers
-
-
 @dataclass(frozen=True)
 class LayerSummary:
     """Frame-bound statistics of random Gaussian layers of one shape (see
@@ -208,9 +181,8 @@ def random_layer_summary(N, J, T, n_draws, *, stride=1, seed=0, progress=False) 
     J, T = check_filter_shape(J, T, N)
     n_draws = check_n_draws(n_draws)
     stride = check_stride(stride, N)
+    # frame_bounds sets A = 0 exactly where the layer cannot be a frame (can_be_frame).
     A, B = simulate_frame_bounds(N, J, T, n_draws, stride=stride, rng=seed, progress=progress)
-    if not can_be_frame(J, T, stride):
-        A = np.zeros_like(A)  # exactly 0 (see can_be_frame); the eigensolver gives round-off
     kappa = kappa_from_bounds(A, B)
     return LayerSummary(
         N=N, J=J, T=T, stride=stride, sigma=float(np.sqrt(stride / (J * T))),

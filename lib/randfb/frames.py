@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.fft
 
-from ._validation import check_filters, check_int, check_stride
+from ._validation import check_filter_shape, check_filters, check_int, check_stride
 
 
 def littlewood_paley(w, N) -> np.ndarray:
@@ -159,9 +159,73 @@ def _frame_bounds(w, N, stride):
     eig = np.linalg.eigvalsh(P)  # ascending, (..., half, d)
     A = np.clip(eig[..., 0].min(axis=-1), 0.0, None)
     B = eig[..., -1].max(axis=-1)
-    if J < stride or w.shape[-1] < stride:
+    if not can_be_frame(J, w.shape[-1], stride):
         A = np.zeros_like(A)
     return A, B
+
+
+def can_be_frame(J, T, stride) -> bool:
+    """Whether a stride-``d`` layer of ``J`` filters of length ``T`` can be a frame at all.
+
+    ``False`` when ``J < d`` (each polyphase matrix is a sum of ``J`` rank-one terms, so its
+    rank is ``< d``) or when ``T < d`` (the outputs ``sum_t w_j[t] x[d m - t]`` never read the
+    input samples ``x[n]`` with ``n mod d`` outside ``{0, -1, ..., 1 - T}``): then ``A = 0``
+    for every choice of weights. ``True`` otherwise, and Gaussian filters are then a frame
+    with probability one.
+
+    Parameters
+    ----------
+    J, T : int, >= 1
+    stride : int, >= 1
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> from randfb import can_be_frame
+    >>> can_be_frame(4, 32, 4), can_be_frame(3, 32, 4), can_be_frame(8, 2, 4)
+    (True, False, False)
+    """
+    J, T = check_filter_shape(J, T)
+    stride = check_int(stride, "stride", minimum=1)
+    return J >= stride and T >= stride
+
+
+def kappa_from_bounds(A, B) -> np.ndarray:
+    """Condition numbers ``kappa = B / A``, ``inf`` where ``A = 0`` (no division by zero).
+
+    Parameters
+    ----------
+    A, B : array_like
+        Lower and upper frame bounds, ``0 <= A <= B``, same shape.
+
+    Returns
+    -------
+    kappa : ndarray
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ, a bound is negative or not finite, or ``A > B``.
+
+    Examples
+    --------
+    >>> from randfb import kappa_from_bounds
+    >>> kappa_from_bounds([0.5, 0.0], [2.0, 3.0]).tolist()
+    [4.0, inf]
+    """
+    A = np.asarray(A, dtype=float)
+    B = np.asarray(B, dtype=float)
+    if A.shape != B.shape:
+        raise ValueError(f"A and B must have the same shape, got {A.shape} and {B.shape}")
+    if not (np.all(np.isfinite(A)) and np.all(np.isfinite(B))):
+        raise ValueError("A and B must be finite")
+    if np.any(A < 0) or np.any(A > B):
+        raise ValueError("the bounds must satisfy 0 <= A <= B")
+    positive = A > 0
+    return np.where(positive, B / np.where(positive, A, 1.0), np.inf)
 
 
 def condition_number(w, N, stride=1):
@@ -185,5 +249,4 @@ def condition_number(w, N, stride=1):
     1.0
     """
     A, B = frame_bounds(w, N, stride)
-    with np.errstate(divide="ignore"):
-        return np.where(A > 0, B / np.where(A > 0, A, 1.0), np.inf)
+    return kappa_from_bounds(A, B)

@@ -28,7 +28,7 @@ import numpy as np
 from ._progress import Progress
 from ._validation import as_generator, check_filter_shape, check_int, check_sigma, check_stride
 from .filterbank import random_filterbank
-from .frames import polyphase_matrices
+from .frames import can_be_frame, kappa_from_bounds, polyphase_matrices
 from .simulate import simulate_frame_bounds
 
 #: Bytes of temporary spectra one chunk of :func:`simulate_mean_polyphase_matrix` may hold.
@@ -175,68 +175,6 @@ def simulate_mean_polyphase_matrix(J, T, N, stride, n_draws, *, sigma=None, rng=
     root_n = np.sqrt(n_draws)
     return (per_draw.mean(axis=0), per_draw.real.std(axis=0, ddof=1) / root_n,
             per_draw.imag.std(axis=0, ddof=1) / root_n)
-
-
-def can_be_frame(J, T, stride) -> bool:
-    """Whether a stride-``d`` layer of ``J`` Gaussian filters of length ``T`` is a frame.
-
-    ``True`` when ``J >= d`` and ``T >= d``: then ``A > 0`` with probability one.
-    ``False`` otherwise: every polyphase matrix has rank ``<= min(J, T) < d``, so ``A = 0``
-    for every choice of weights (the layer is not injective).
-
-    Parameters
-    ----------
-    J, T : int, >= 1
-    stride : int, >= 1
-
-    Returns
-    -------
-    bool
-
-    Examples
-    --------
-    >>> from randfb.strided import can_be_frame
-    >>> can_be_frame(4, 32, 4), can_be_frame(3, 32, 4), can_be_frame(8, 2, 4)
-    (True, False, False)
-    """
-    J, T = check_filter_shape(J, T)
-    stride = check_int(stride, "stride", minimum=1)
-    return J >= stride and T >= stride
-
-
-def kappa_from_bounds(A, B) -> np.ndarray:
-    """Condition numbers ``kappa = B / A``, ``inf`` where ``A = 0`` (no division by zero).
-
-    Parameters
-    ----------
-    A, B : array_like
-        Lower and upper frame bounds, ``0 <= A <= B``, same shape.
-
-    Returns
-    -------
-    kappa : ndarray
-
-    Raises
-    ------
-    ValueError
-        If the shapes differ, a bound is negative or not finite, or ``A > B``.
-
-    Examples
-    --------
-    >>> from randfb.strided import kappa_from_bounds
-    >>> kappa_from_bounds([0.5, 0.0], [2.0, 3.0]).tolist()
-    [4.0, inf]
-    """
-    A = np.asarray(A, dtype=float)
-    B = np.asarray(B, dtype=float)
-    if A.shape != B.shape:
-        raise ValueError(f"A and B must have the same shape, got {A.shape} and {B.shape}")
-    if not (np.all(np.isfinite(A)) and np.all(np.isfinite(B))):
-        raise ValueError("A and B must be finite")
-    if np.any(A < 0) or np.any(A > B):
-        raise ValueError("the bounds must satisfy 0 <= A <= B")
-    positive = A > 0
-    return np.where(positive, B / np.where(positive, A, 1.0), np.inf)
 
 
 def simulate_stride_sweep(N, T, strides, J_values, n_draws, *, rng=None, progress=False):
