@@ -9,14 +9,19 @@ The numeric companion of the book on *Instabilities in Convnets for Raw Audio*
 * :mod:`randfb.energy`      mean, variance and spectrum of the energy response
 * :mod:`randfb.gchisq`      its exact law (generalised chi-squared): tail, density, quantile
 * :mod:`randfb.deviations`  Cantelli and Chernoff (Laurent-Massart) deviation bounds
+* :mod:`randfb.deviation_curves` deviation curves against T (the paper's figures)
+* :mod:`randfb.periodicity` autocorrelation and periodicity measures of a signal
 * :mod:`randfb.frames`      frame bounds and condition numbers (any stride)
 * :mod:`randfb.extremes`    expected chi-squared extremes, asymptotic bounds, kappa tilde
+* :mod:`randfb.lpsum`       per-frequency law of the Littlewood-Paley sum, exact sampler at T = N
+* :mod:`randfb.scaling`     condition numbers along J = c log T, filters needed for a target
 * :mod:`randfb.simulate`    vectorised, chunked, threaded Monte Carlo
 * :mod:`randfb.strided`     strided layers: expected polyphase matrix, redundancy sweeps
 * :mod:`randfb.calculator`  the stability calculator behind ``python -m randfb``
 * :mod:`randfb.plotting`    the book's plotting style (imports matplotlib; not loaded here)
 """
 
+from .deviation_curves import DeviationCurves, deviation_curves, plot_deviation_curves
 from .deviations import cantelli_alpha, chernoff_alpha, notebook_chernoff_alpha
 from .energy import (
     autocorrelation,
@@ -42,7 +47,25 @@ from .frames import (
     polyphase_matrices,
 )
 from .gchisq import energy_pdf, energy_quantile, energy_tail, gchisq_pdf, gchisq_sf
+from .lpsum import (
+    lp_bin_correlation,
+    lp_bin_variance,
+    lp_bin_weights,
+    lp_maximal_bounds,
+    sample_full_length_bounds,
+)
+from .periodicity import autocorrelation_energy, autocorrelation_peak, spectral_flatness
 from .recordings import available_recordings, load_recording
+from .scaling import (
+    FiltersNeeded,
+    condition_summary,
+    filters_for_condition,
+    fit_log_constant,
+    large_deviation_limit,
+    log_constant_for_limit,
+    nested_frame_bounds,
+    simulate_frame_bounds_nested,
+)
 from .signals import brownian_noise, impulse, nyquist_sine
 from .simulate import simulate_energy, simulate_frame_bounds
 
@@ -51,14 +74,19 @@ __version__ = "0.1.0"
 __all__ = [
     "asymptotic_bounds",
     "autocorrelation",
-    "available_recordings",
+    "autocorrelation_energy",
     "autocorrelation_matrix",
+    "autocorrelation_peak",
+    "available_recordings",
     "brownian_noise",
     "can_be_frame",
     "cantelli_alpha",
     "chernoff_alpha",
     "chi2_extremes",
     "condition_number",
+    "condition_summary",
+    "deviation_curves",
+    "DeviationCurves",
     "energy_eigenvalues",
     "energy_mean",
     "energy_pdf",
@@ -67,6 +95,9 @@ __all__ = [
     "energy_variance",
     "filterbank_energy",
     "filterbank_matrix",
+    "filters_for_condition",
+    "FiltersNeeded",
+    "fit_log_constant",
     "frame_bounds",
     "gchisq_pdf",
     "gchisq_sf",
@@ -74,13 +105,24 @@ __all__ = [
     "independent_chi2_extremes",
     "kappa_from_bounds",
     "kappa_tilde",
+    "large_deviation_limit",
     "littlewood_paley",
     "load_recording",
+    "log_constant_for_limit",
+    "lp_bin_correlation",
+    "lp_bin_variance",
+    "lp_bin_weights",
     "lp_extremes_model",
+    "lp_maximal_bounds",
+    "nested_frame_bounds",
     "notebook_chernoff_alpha",
     "nyquist_sine",
+    "plot_deviation_curves",
     "polyphase_matrices",
     "random_filterbank",
+    "sample_full_length_bounds",
     "simulate_energy",
     "simulate_frame_bounds",
+    "simulate_frame_bounds_nested",
+    "spectral_flatness",
 ]

@@ -25,6 +25,7 @@ import numpy as np
 import scipy.integrate
 import scipy.optimize
 import scipy.stats
+from threadpoolctl import threadpool_limits
 
 from ._validation import check_filter_shape, check_probability, check_sigma, check_signal
 from .energy import energy_eigenvalues
@@ -33,6 +34,7 @@ from .energy import energy_eigenvalues
 TOLERANCE = 1e-13
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(24)
 _MAX_PANELS = 20_000
+_BRACKET_GRID = 33  # points per bracketing grid in energy_quantile
 
 
 def _prepare(weights, df):
@@ -70,15 +72,21 @@ def _log_rho(u, a, h):
     return 0.25 * (np.log1p(np.square(np.multiply.outer(u, a))) @ h)
 
 
-def _theta(u, a, h, q):
-    return 0.5 * (np.arctan(np.multiply.outer(u, a)) @ h) - 0.5 * q * u
+def _phase(u, a, h):
+    """``phi(u) = 1/2 sum_k h_k arctan(a_k u)``, so that ``theta(u) = phi(u) - q u / 2``."""
+    return 0.5 * (np.arctan(np.multiply.outer(u, a)) @ h)
 
 
-def _imhof_integral(q, a, h, kind):
-    """``int_0^inf`` of ``sin(theta)/(u rho)`` (kind 'sf') or ``cos(theta)/rho`` (kind 'pdf')."""
+def _imhof_integral(qs, a, h, kind):
+    """``int_0^inf`` of ``sin(theta)/(u rho)`` (kind 'sf') or ``cos(theta)/rho`` (kind 'pdf').
+
+    Vectorised over the thresholds ``qs`` (1-D, > 0): the panels are set by the largest
+    threshold, so ``phi(u)`` and ``rho(u)``, which do not depend on ``q``, are computed once.
+    """
+    qs = np.asarray(qs, dtype=float)
     power = 1.0 if kind == "sf" else 0.0  # the integrand carries u^(-power)
     # |theta'(u)| <= omega, and |d log rho / du| <= omega / 2: one panel = half an oscillation.
-    omega = 0.5 * max(float(a @ h), abs(q)) + 1e-300
+    omega = 0.5 * max(float(a @ h), float(np.abs(qs).max())) + 1e-300
     panel = np.pi / omega
 
     def tail_bound(U):
@@ -94,23 +102,20 @@ def _imhof_integral(q, a, h, kind):
         U *= 2.0
     n_panels = int(min(np.ceil(U / panel), _MAX_PANELS))
     U = n_panels * panel
-    total = 0.0
-    for start in range(0, n_panels, 4096):
-        stop = min(n_panels, start + 4096)
+    total = np.zeros(qs.shape)
+    batch = max(16, 2**20 // (_NODES.size * qs.size))  # panels per block: ~8 MB of phases
+    for start in range(0, n_panels, batch):
+        stop = min(n_panels, start + batch)
         left = np.arange(start, stop) * panel
         u = (left[:, None] + 0.5 * panel * (_NODES + 1.0)[None, :]).ravel()
-        log_rho = _log_rho(u, a, h)
-        theta = _theta(u, a, h, q)
-        if kind == "sf":
-            with np.errstate(invalid="ignore", divide="ignore"):
-                f = np.sin(theta) / u * np.exp(-log_rho)
-        else:
-            f = np.cos(theta) * np.exp(-log_rho)
-        total += 0.5 * panel * float(f @ np.tile(_WEIGHTS, stop - start))
+        amplitude = np.tile(_WEIGHTS, stop - start) * np.exp(-_log_rho(u, a, h)) / u**power
+        theta = _phase(u, a, h)[None, :] - 0.5 * qs[:, None] * u[None, :]
+        trig = np.sin(theta) if kind == "sf" else np.cos(theta)
+        total += 0.5 * panel * (trig @ amplitude)
     if tail_bound(U) > TOLERANCE * np.pi:
         # Few degrees of freedom: the remainder decays slowly but is a Fourier integral.
-        # sin(phi - q u / 2) = sin(phi) cos(q u / 2) - cos(phi) sin(q u / 2), phi = theta + q u/2.
-        def amplitude(u, trig):
+        # sin(phi - q u / 2) = sin(phi) cos(q u / 2) - cos(phi) sin(q u / 2).
+        def envelope(u, trig):
             phi = 0.5 * float(np.arctan(a * u) @ h)
             return trig(phi) * np.exp(-float(_log_rho(u, a, h))) / u**power
 
@@ -118,13 +123,44 @@ def _imhof_integral(q, a, h, kind):
             parts = [(np.sin, "cos", 1.0), (np.cos, "sin", -1.0)]
         else:
             parts = [(np.cos, "cos", 1.0), (np.sin, "sin", 1.0)]
-        for trig, weight, sign in parts:
-            value, _ = scipy.integrate.quad(
-                amplitude, U, np.inf, args=(trig,), weight=weight, wvar=0.5 * q,
-                limlst=200, epsabs=TOLERANCE,
-            )
-            total += sign * value
+        for i, q in enumerate(qs):
+            for trig, weight, sign in parts:
+                value, _ = scipy.integrate.quad(
+                    envelope, U, np.inf, args=(trig,), weight=weight, wvar=0.5 * q,
+                    limlst=200, epsabs=TOLERANCE,
+                )
+                total[i] += sign * value
     return total
+
+
+def _evaluate(q, weights, df, kind):
+    """Survival function or density of the generalised chi-squared at every ``q``."""
+    a, h, scale = _prepare(weights, df)
+    qs = np.asarray(q, dtype=float)
+    if not np.all(np.isfinite(qs)):
+        raise ValueError("q must be finite")
+    flat = qs.ravel() / scale
+    out = np.empty(flat.shape)
+    if a.size == 1:  # a single distinct weight: a scaled chi-squared, in closed form
+        if kind == "sf":
+            out[:] = scipy.stats.chi2.sf(flat / a[0], h[0])
+        else:
+            out[:] = scipy.stats.chi2.pdf(flat / a[0], h[0]) / a[0] / scale
+        return out.reshape(qs.shape)[()]
+    positive = flat > 0
+    if kind == "sf":
+        out[~positive] = 1.0
+    else:
+        out[~positive] = 0.0
+    if positive.any():
+        # One BLAS thread: the products here are small, and threads only add contention.
+        with threadpool_limits(limits=1, user_api="blas"):
+            integral = _imhof_integral(flat[positive], a, h, kind)
+        if kind == "sf":
+            out[positive] = np.clip(0.5 + integral / np.pi, 0.0, 1.0)
+        else:
+            out[positive] = np.clip(integral / (2 * np.pi) / scale, 0.0, None)
+    return out.reshape(qs.shape)[()]
 
 
 def gchisq_sf(q, weights, df):
@@ -150,21 +186,7 @@ def gchisq_sf(q, weights, df):
     >>> bool(np.isclose(gchisq_sf(3.0, [0.5, 0.5], 2), scipy.stats.chi2.sf(6.0, 4)))
     True
     """
-    a, h, scale = _prepare(weights, df)
-    qs = np.asarray(q, dtype=float)
-    if not np.all(np.isfinite(qs)):
-        raise ValueError("q must be finite")
-    out = np.empty(qs.shape)
-    for idx, value in np.ndenumerate(qs):
-        qn = value / scale
-        if qn <= 0:
-            out[idx] = 1.0
-        elif a.size == 1:
-            out[idx] = scipy.stats.chi2.sf(qn / a[0], h[0])
-        else:
-            p = 0.5 + _imhof_integral(qn, a, h, "sf") / np.pi
-            out[idx] = min(1.0, max(0.0, p))
-    return out[()] if out.ndim == 0 else out
+    return _evaluate(q, weights, df, "sf")
 
 
 def gchisq_pdf(q, weights, df):
@@ -187,20 +209,7 @@ def gchisq_pdf(q, weights, df):
     >>> bool(np.isclose(gchisq_pdf(3.0, [0.5, 0.5], 2), 2 * scipy.stats.chi2.pdf(6.0, 4)))
     True
     """
-    a, h, scale = _prepare(weights, df)
-    qs = np.asarray(q, dtype=float)
-    if not np.all(np.isfinite(qs)):
-        raise ValueError("q must be finite")
-    out = np.empty(qs.shape)
-    for idx, value in np.ndenumerate(qs):
-        qn = value / scale
-        if qn < 0:
-            out[idx] = 0.0
-        elif a.size == 1:
-            out[idx] = scipy.stats.chi2.pdf(qn / a[0], h[0]) / a[0] / scale
-        else:
-            out[idx] = max(0.0, _imhof_integral(qn, a, h, "pdf") / (2 * np.pi) / scale)
-    return out[()] if out.ndim == 0 else out
+    return _evaluate(q, weights, df, "pdf")
 
 
 def _energy_law(x, J, T, sigma):
@@ -305,12 +314,24 @@ def energy_quantile(x, J, T, p, sigma=None):
 
     ps = check_probability(p)
     weights, J, mean, energy = _energy_law(x, J, T, sigma)
-    upper = np.asarray(chernoff_alpha(x, J, T, ps, sigma=sigma))
-    out = np.empty(ps.shape)
-    for idx, prob in np.ndenumerate(ps):
+    flat = ps.ravel()
+    lower = np.full(flat.shape, -mean / energy)  # energy >= 0: probability 1 here
+    upper = np.asarray(chernoff_alpha(x, J, T, flat, sigma=sigma), dtype=float).ravel()
+    # Narrow every bracket at once on two grids (one vectorised tail evaluation each),
+    # then finish each root with Brent's method inside its small bracket.
+    fractions = np.linspace(0.0, 1.0, _BRACKET_GRID)
+    for _ in range(2):
+        alphas = lower[:, None] + (upper - lower)[:, None] * fractions[None, :]
+        tails = gchisq_sf(mean + alphas * energy, weights, J)
+        above = (tails >= flat[:, None]).sum(axis=1)  # tail decreases in alpha
+        k = np.clip(above - 1, 0, _BRACKET_GRID - 2)
+        rows = np.arange(flat.size)
+        lower, upper = alphas[rows, k], alphas[rows, k + 1]
+    out = np.empty(flat.shape)
+    for i, prob in enumerate(flat):
         def excess(alpha, prob=prob):
             return gchisq_sf(mean + alpha * energy, weights, J) - prob
 
-        lower = -mean / energy
-        out[idx] = scipy.optimize.brentq(excess, lower, float(upper[idx]), xtol=1e-12, rtol=1e-12)
+        out[i] = scipy.optimize.brentq(excess, lower[i], upper[i], xtol=1e-12, rtol=1e-12)
+    out = out.reshape(ps.shape)
     return out[()] if out.ndim == 0 else out
