@@ -99,3 +99,26 @@ def test_length_mismatch_is_an_error():
         plotting.plot_band([8, 16], [0.0], [1.0, 2.0])
     with pytest.raises(ValueError, match="alpha"):
         plotting.plot_band([8], [0.0], [1.0], alpha=0)
+
+
+def test_plain_log_ticks_places_plain_numbers_in_range():
+    fig, ax = plotting.new_axes()
+    ax.set_yscale("log")
+    ax.set_ylim(1.2, 25.0)
+    plotting.plain_log_ticks(ax.yaxis, *ax.get_ylim())
+    ticks = [float(t) for t in ax.yaxis.get_majorticklocs()]
+    assert ticks == [1.5, 2.0, 3.0, 4.0, 6.0, 10.0, 15.0, 20.0]
+    formatter = ax.yaxis.get_major_formatter()
+    assert [formatter(t, 0) for t in ticks] == ["1.5", "2", "3", "4", "6", "10", "15", "20"]
+    assert ax.yaxis.get_minor_formatter()(2.5, 0) == ""
+    fig.clf()
+
+
+def test_legend_lines_are_one_colour_per_style():
+    handles = plotting.legend_lines(("--", "paper's model"), (":", "refined model"))
+    assert [h.get_label() for h in handles] == ["paper's model", "refined model"]
+    assert [h.get_linestyle() for h in handles] == ["--", ":"]
+    assert {h.get_color() for h in handles} == {plotting.PALETTE["theory"]}
+    red = plotting.legend_lines(("-.", "bound"), color="red")
+    assert red[0].get_color() == "red" and len(red[0].get_xdata()) == 0
+    assert plotting.legend_lines() == []

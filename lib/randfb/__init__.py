@@ -18,9 +18,11 @@ The numeric companion of the book on *Instabilities in Convnets for Raw Audio*
 * :mod:`randfb.simulate`    vectorised, chunked, threaded Monte Carlo
 * :mod:`randfb.strided`     strided layers: expected polyphase matrix, redundancy sweeps
 * :mod:`randfb.calculator`  the stability calculator behind ``python -m randfb``
+* :mod:`randfb.checks`      the chapters' checks: record each comparison, assert them all
 * :mod:`randfb.plotting`    the book's plotting style (imports matplotlib; not loaded here)
 """
 
+from .checks import Checks
 from .deviation_curves import DeviationCurves, deviation_curves, plot_deviation_curves
 from .deviations import cantelli_alpha, chernoff_alpha, notebook_chernoff_alpha
 from .energy import (
@@ -81,6 +83,7 @@ __all__ = [
     "brownian_noise",
     "can_be_frame",
     "cantelli_alpha",
+    "Checks",
     "chernoff_alpha",
     "chi2_extremes",
     "condition_number",

@@ -36,6 +36,8 @@ __all__ = [
     "save_figure",
     "new_axes",
     "set_log2_axis",
+    "plain_log_ticks",
+    "legend_lines",
     "plot_against_T",
     "plot_band",
     "plot_histogram",
@@ -314,6 +316,75 @@ def set_log2_axis(ax, values, axis: str = "x") -> None:
         ax.set_yscale("log", base=2)
         ax.set_yticks(ticks, labels)
         ax.minorticks_off()
+
+
+def plain_log_ticks(axis, low: float, high: float) -> None:
+    """Label a log-scaled axis with plain numbers 1, 1.5, 2, 3, 4, 6, 10, 15, ... in a range.
+
+    A log axis spanning less than a decade gets few or no major ticks, and matplotlib
+    writes its minor ones as ``2\\times10^0``. This puts major ticks at the candidates
+    ``{1, 1.5, 2, 3, 4, 6} x {1, 10, 100}`` that lie in ``[low, high]``, writes them as
+    plain numbers (``f"{value:g}"``) and hides the minor tick labels.
+
+    Parameters
+    ----------
+    axis : matplotlib.axis.Axis
+        ``ax.xaxis``, ``ax.yaxis`` or a colorbar's ``cbar.ax.yaxis``, on a log scale.
+    low, high : float
+        The range in which ticks are placed, e.g. ``*ax.get_ylim()``.
+
+    Examples
+    --------
+    >>> fig, ax = new_axes()
+    >>> ax.set_yscale("log")
+    >>> plain_log_ticks(ax.yaxis, 1.2, 5.0)
+    >>> [float(t) for t in ax.get_yticks()]
+    [1.5, 2.0, 3.0, 4.0]
+    >>> ax.yaxis.get_major_formatter()(1.5, 0)
+    '1.5'
+    """
+    _pyplot()
+    import numpy as np
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+
+    candidates = np.outer([1.0, 10.0, 100.0], [1, 1.5, 2, 3, 4, 6]).ravel()
+    axis.set_major_locator(FixedLocator(candidates[(candidates >= low) & (candidates <= high)]))
+    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    axis.set_minor_formatter(NullFormatter())
+
+
+def legend_lines(*styles: tuple[str, str], color: str | None = None) -> list:
+    """Legend entries for line styles shared by several curves of different colours.
+
+    When the same line style means the same thing for every coloured curve (dashed: the
+    paper's model, dotted: the refined model), the legend shows the style once, in one
+    neutral colour.
+
+    Parameters
+    ----------
+    *styles : (linestyle, label) pairs
+        E.g. ``("--", "paper's model")``.
+    color : str, optional
+        Colour of the entries; the colour of ``"theory"`` in :data:`PALETTE` (black) by
+        default.
+
+    Returns
+    -------
+    list of matplotlib.lines.Line2D
+        Handles to pass to ``ax.legend(handles=...)``.
+
+    Examples
+    --------
+    >>> handles = legend_lines(("--", "paper's model"), (":", "refined model"))
+    >>> [(h.get_linestyle(), h.get_label(), h.get_color()) for h in handles]
+    [('--', "paper's model", '#000000'), (':', 'refined model', '#000000')]
+    """
+    _pyplot()
+    from matplotlib.lines import Line2D
+
+    color = PALETTE["theory"] if color is None else color
+    return [Line2D([], [], color=color, linestyle=linestyle, label=label)
+            for linestyle, label in styles]
 
 
 def plot_against_T(T_values, values, *, ax=None, label=None, color=None, marker="o",
