@@ -127,11 +127,16 @@ def test_chapter_ends_with_checks(path):
         f"{path.relative_to(REPO_ROOT)}: '{CHECKS_HEADING}' must be the last section, "
         f"but {later_headings} follow it"
     )
+    # An `assert` statement, or a call to randfb.Checks.assert_all(), which raises
+    # AssertionError listing every failed check.
     asserts = [
         node
         for cell in cells[starts[0] + 1:]
         if cell["cell_type"] == "code"
         for node in ast.walk(_python(cell_source(cell)))
         if isinstance(node, ast.Assert)
+        or (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "assert_all")
     ]
-    assert asserts, f"{path.relative_to(REPO_ROOT)}: the Checks section has no assert"
+    assert asserts, (f"{path.relative_to(REPO_ROOT)}: the Checks section has no assert "
+                     "(nor a call to Checks.assert_all())")
