@@ -91,6 +91,17 @@ def _filter_autocorrelation_sum(w: np.ndarray) -> np.ndarray:
     return scipy.fft.irfft(power, n=M, axis=-1)[..., :T]
 
 
+def _lag_weights(x: np.ndarray, T: int) -> np.ndarray:
+    """Lag weights ``c = (R(0), 2R(1), ..., 2R(T-1))``: ``||Phi x||^2 = r_w @ c`` at stride 1.
+
+    ``R`` is the circular autocorrelation of ``x``; lags ``+tau`` and ``-tau`` are counted once
+    each through the factor 2 (``r_w`` holds only lags ``0..T-1``).
+    """
+    weights = np.full(T, 2.0)
+    weights[0] = 1.0
+    return weights * autocorrelation(x)[:T]
+
+
 def _batches(n_items: int, bytes_per_item: int, budget: int = MEMORY_BUDGET_BYTES):
     """Split ``range(n_items)`` into slices whose temporaries fit in ``budget`` bytes."""
     step = max(1, budget // max(1, bytes_per_item))
@@ -140,10 +151,7 @@ def filterbank_energy(x, w, stride=1) -> np.ndarray:
     flat = w.reshape(-1, J, T)
     out = np.empty(flat.shape[0])
     if stride == 1:
-        R = autocorrelation(x)[:T]
-        lag_weights = np.full(T, 2.0)
-        lag_weights[0] = 1.0
-        lag_weights *= R
+        lag_weights = _lag_weights(x, T)
         M = scipy.fft.next_fast_len(2 * T - 1, real=True)
         for sl in _batches(flat.shape[0], 16 * J * M):
             out[sl] = _filter_autocorrelation_sum(flat[sl].astype(np.float64)) @ lag_weights

@@ -56,20 +56,35 @@ def littlewood_paley(w, N) -> np.ndarray:
     return _littlewood_paley(w, N)
 
 
-def _littlewood_paley(w, N):
-    T = w.shape[-1]
+def _lp_fft_length(T, N):
+    """FFT length of the filter spectra: about ``2T`` if that is shorter than ``N``, else ``N``."""
     M = scipy.fft.next_fast_len(2 * T - 1, real=True)
-    if M >= N:
-        spectrum = scipy.fft.rfft(w, n=N, axis=-1)
-        return (spectrum.real**2 + spectrum.imag**2).sum(axis=-2)
-    spectrum = scipy.fft.rfft(w, n=M, axis=-1)
-    r = scipy.fft.irfft((spectrum.real**2 + spectrum.imag**2).sum(axis=-2), n=M, axis=-1)
-    # Lags 0..T-1 of the linear autocorrelation, placed circularly (symmetric) on N points.
+    return M if M < N else N
+
+
+def _lp_from_power(power, length, T, N):
+    """Littlewood-Paley sum on bins ``0..N/2`` from summed power spectra of length ``length``.
+
+    With ``length == N`` the power spectra are the sum already. Otherwise (``length >= 2T - 1``)
+    their inverse FFT holds lags ``0..T-1`` of the summed linear autocorrelation, which is
+    placed circularly (symmetric) on ``N`` points and transformed once more.
+    """
+    if length == N:
+        return power
+    r = scipy.fft.irfft(power, n=length, axis=-1)
     circular = np.zeros((*r.shape[:-1], N), dtype=r.dtype)
     circular[..., :T] = r[..., :T]
     circular[..., N - T + 1 :] = r[..., 1:T][..., ::-1]
     # Rounding can leave values a few ulps below zero where the true sum vanishes.
     return np.clip(scipy.fft.rfft(circular, axis=-1).real, 0.0, None)
+
+
+def _littlewood_paley(w, N):
+    T = w.shape[-1]
+    length = _lp_fft_length(T, N)
+    spectrum = scipy.fft.rfft(w, n=length, axis=-1)
+    power = (spectrum.real**2 + spectrum.imag**2).sum(axis=-2)
+    return _lp_from_power(power, length, T, N)
 
 
 def polyphase_matrices(w, N, stride) -> np.ndarray:

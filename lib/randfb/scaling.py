@@ -37,6 +37,7 @@ from ._validation import (
     check_n_draws,
     check_positive,
 )
+from .frames import _lp_fft_length, _lp_from_power
 from .lpsum import sample_full_length_bounds
 from .simulate import _draws_per_chunk, _run_chunks
 
@@ -119,22 +120,15 @@ def _nested_frame_bounds(z, N, J_values):
     T = z.shape[-1]
     rows = np.asarray(J_values) - 1
     scale = (1.0 / (np.asarray(J_values, dtype=np.float64) * T)).astype(z.dtype)
-    M = scipy.fft.next_fast_len(2 * T - 1, real=True)
-    length = N if M >= N else M
+    length = _lp_fft_length(T, N)
     spectrum = scipy.fft.rfft(z[..., : J_values[-1], :], n=length, axis=-1)
     power = spectrum.real**2 + spectrum.imag**2
     del spectrum
     np.cumsum(power, axis=-2, out=power)
     lp = power[..., rows, :] * scale[:, None]  # (..., G, length // 2 + 1)
     del power
-    if M < N:
-        r = scipy.fft.irfft(lp, n=M, axis=-1)
-        circular = np.zeros((*r.shape[:-1], N), dtype=r.dtype)
-        circular[..., :T] = r[..., :T]
-        circular[..., N - T + 1:] = r[..., 1:T][..., ::-1]
-        lp = scipy.fft.rfft(circular, axis=-1).real
-    # Rounding can leave values a few ulps below zero where the true sum vanishes.
-    return np.maximum(lp.min(axis=-1), 0.0), lp.max(axis=-1)
+    lp = _lp_from_power(lp, length, T, N)
+    return lp.min(axis=-1), lp.max(axis=-1)
 
 
 def simulate_frame_bounds_nested(N, J_values, T, n_draws, *, rng=None, progress=False):
@@ -192,9 +186,9 @@ def simulate_frame_bounds_nested(N, J_values, T, n_draws, *, rng=None, progress=
         A, B = _nested_frame_bounds(z, N, J_values)  # (count, G) each
         return (*A.T, *B.T)
 
-    M = scipy.fft.next_fast_len(2 * T - 1, real=True)
-    bins = (N if M >= N else M) // 2 + 1
-    per_draw = 4 * J_max * T + 16 * J_max * bins + 4 * G * bins + (24 * G * N if M < N else 0)
+    length = _lp_fft_length(T, N)
+    bins = length // 2 + 1
+    per_draw = 4 * J_max * T + 16 * J_max * bins + 4 * G * bins + (24 * G * N if length < N else 0)
     outputs = _run_chunks(n_draws, _draws_per_chunk(per_draw), rng, simulate_chunk, 2 * G,
                           f"simulate_frame_bounds_nested(J<={J_max}, T={T})", progress)
     return np.vstack(outputs[:G]), np.vstack(outputs[G:])

@@ -27,7 +27,8 @@ from ._validation import (
     check_signal,
     check_stride,
 )
-from .energy import autocorrelation, energy_eigenvalues
+from .energy import energy_eigenvalues
+from .filterbank import _filter_autocorrelation_sum, _lag_weights
 from .frames import _frame_bounds
 
 #: Bytes of temporaries one chunk of draws may hold (a few chunks run at once).
@@ -124,18 +125,12 @@ def simulate_energy(x, J, T, n_draws, *, sigma=None, rng=None, method="convoluti
     n_draws = check_n_draws(n_draws)
     sigma = check_sigma(sigma, J, T)
     if method == "convolution":
-        R = autocorrelation(x)[:T]
-        lag_weights = np.full(T, 2.0)
-        lag_weights[0] = 1.0
-        lag_weights = (lag_weights * R).astype(np.float32)
+        lag_weights = _lag_weights(x, T).astype(np.float32)
         M = scipy.fft.next_fast_len(2 * T - 1, real=True)
 
         def simulate_chunk(stream, count):
             w = _draw_weights(stream, count, J, T, sigma)
-            spectrum = scipy.fft.rfft(w, n=M, axis=-1)
-            power = (spectrum.real**2 + spectrum.imag**2).sum(axis=-2)
-            r = scipy.fft.irfft(power, n=M, axis=-1)[:, :T]
-            return (r @ lag_weights,)
+            return (_filter_autocorrelation_sum(w) @ lag_weights,)
 
         per_draw = 4 * J * T + 8 * J * (M // 2 + 1) * 2 + 8 * M
     elif method == "spectral":
