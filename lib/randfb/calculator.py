@@ -36,7 +36,7 @@ from ._validation import (
     check_stride,
 )
 from .extremes import kappa_tilde
-from .frames import can_be_frame, kappa_from_bounds, littlewood_paley, polyphase_matrices
+from .frames import _bounds_of_blocks, _frame_operator_blocks, kappa_from_bounds
 from .simulate import CHUNK_BUDGET_BYTES, simulate_frame_bounds
 
 #: The quantile levels reported next to the mean and the median.
@@ -146,7 +146,7 @@ def random_layer_summary(N, J, T, n_draws, *, stride=1, seed=0, progress=False) 
     (the default of :func:`randfb.simulate_frame_bounds`, for which the expected frame
     operator is the identity), computes their optimal frame bounds exactly, and summarises
     them. ``kappa = inf`` for a draw with ``A = 0``, which is certain when ``J < stride``
-    or ``T < stride`` (:func:`can_be_frame`; ``A`` is then set to 0 exactly rather than left
+    or ``T < stride`` (:func:`randfb.can_be_frame`; ``A`` is then set to 0 exactly rather than left
     at round-off); ``frame_fraction`` is the fraction of draws with ``A > 0``.
     ``kappa_tilde`` is the paper's stride-1 prediction ``(1 + 2 r) / (1 - 2 r)``,
     ``r = sqrt(log T / J)``, NaN where ``J <= 4 log T``.
@@ -395,7 +395,7 @@ def filterbank_bounds(w, N, stride=1, *, progress=False) -> FilterbankBounds:
     filters, so they are accumulated over chunks of filters whose FFTs fit in
     :data:`randfb.simulate.CHUNK_BUDGET_BYTES`, with progress reported per chunk. When
     ``J < d`` or ``T < d`` the layer is not a frame and ``A = 0`` exactly
-    (:func:`can_be_frame`).
+    (:func:`randfb.can_be_frame`).
 
     Parameters
     ----------
@@ -430,19 +430,10 @@ def filterbank_bounds(w, N, stride=1, *, progress=False) -> FilterbankBounds:
     total, done = None, 0
     for start in range(0, J, chunk):
         part = w[start:start + chunk]
-        if stride == 1:
-            term = littlewood_paley(part, N)
-        else:
-            term = polyphase_matrices(part, N, stride)[: N // (2 * stride) + 1]
+        term = _frame_operator_blocks(part, N, stride)  # additive over filters
         total = term if total is None else total + term
         done += part.shape[0]
         if report is not None:
             report(done, J)
-    if stride == 1:
-        A, B = float(total.min()), float(total.max())
-    else:
-        eig = np.linalg.eigvalsh(total)
-        A, B = max(float(eig[:, 0].min()), 0.0), float(eig[:, -1].max())
-        if not can_be_frame(J, T, stride):
-            A = 0.0  # exactly (see can_be_frame); the eigensolver gives round-off
+    A, B = (float(v) for v in _bounds_of_blocks(total, J, T, stride))
     return FilterbankBounds(N=N, J=J, T=T, stride=stride, A=A, B=B)

@@ -165,17 +165,31 @@ def frame_bounds(w, N, stride=1):
 
 def _frame_bounds(w, N, stride):
     """:func:`frame_bounds` without argument checks (for the simulators)."""
+    J, T = w.shape[-2:]
+    return _bounds_of_blocks(_frame_operator_blocks(w, N, stride), J, T, stride)
+
+
+def _frame_operator_blocks(w, N, stride):
+    """The frame operator's diagonal blocks, additive over filters (no argument checks).
+
+    Stride 1: the Littlewood-Paley sum at bins ``0..N/2``, shape ``(..., N//2 + 1)``.
+    Stride ``d``: the polyphase matrices for ``m = 0..N/(2d)``, which by the symmetry of
+    real filters hold every eigenvalue, shape ``(..., N//(2d) + 1, d, d)``.
+    """
     if stride == 1:
-        lp = _littlewood_paley(w, N)
-        return lp.min(axis=-1), lp.max(axis=-1)
-    J = w.shape[-2]
-    half = N // (2 * stride) + 1  # m = 0..N/(2d) covers all eigenvalues
-    P = _polyphase_matrices(w, N, stride, half)
-    eig = np.linalg.eigvalsh(P)  # ascending, (..., half, d)
+        return _littlewood_paley(w, N)
+    return _polyphase_matrices(w, N, stride, N // (2 * stride) + 1)
+
+
+def _bounds_of_blocks(blocks, J, T, stride):
+    """``(A, B)``: the extreme eigenvalues of :func:`_frame_operator_blocks`' output."""
+    if stride == 1:
+        return blocks.min(axis=-1), blocks.max(axis=-1)
+    eig = np.linalg.eigvalsh(blocks)  # ascending, (..., frequencies, d)
     A = np.clip(eig[..., 0].min(axis=-1), 0.0, None)
     B = eig[..., -1].max(axis=-1)
-    if not can_be_frame(J, w.shape[-1], stride):
-        A = np.zeros_like(A)
+    if not can_be_frame(J, T, stride):
+        A = np.zeros_like(A)  # exactly: the eigensolver leaves round-off
     return A, B
 
 
