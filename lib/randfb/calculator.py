@@ -289,22 +289,28 @@ def smallest_J_for_kappa(N, T, target_kappa, *, stride=1, n_draws=200, seed=0, J
             evaluations[J] = summarize(kappa_from_bounds(A, B))
         return evaluations[J].mean <= target
 
-    # Doubling: find a failing lo (or none) and a passing hi.
-    lo, hi = None, stride
+    return JSearch(target, _smallest_passing(passes, stride, J_max), J_max, n_draws, evaluations)
+
+
+def _smallest_passing(passes, start, maximum):
+    """Smallest integer ``n`` in ``start..maximum`` with ``passes(n)``, or None.
+
+    ``passes`` must be monotone (false, then true from some ``n`` on). Doubling from
+    ``start`` finds a passing ``n`` in ``O(log n)`` calls, then bisection between the last
+    failing value and it finds the smallest.
+    """
+    lo, hi = start - 1, start  # lo fails (or lies below the range), hi is to be tried
     while not passes(hi):
-        if hi >= J_max:
-            return JSearch(target, None, J_max, n_draws, evaluations)
-        lo, hi = hi, min(2 * hi, J_max)
-    if lo is None:
-        return JSearch(target, hi, J_max, n_draws, evaluations)
-    # Bisection: lo fails, hi passes.
+        if hi >= maximum:
+            return None
+        lo, hi = hi, min(2 * hi, maximum)
     while hi - lo > 1:
         mid = (lo + hi) // 2
         if passes(mid):
             hi = mid
         else:
             lo = mid
-    return JSearch(target, hi, J_max, n_draws, evaluations)
+    return hi
 
 
 # ------------------------------------------------------------- a user's own filters

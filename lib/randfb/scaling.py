@@ -37,6 +37,7 @@ from ._validation import (
     check_n_draws,
     check_positive,
 )
+from .calculator import _smallest_passing, smallest_J_for_kappa
 from .frames import _lp_fft_length, _lp_from_power
 from .lpsum import sample_full_length_bounds
 from .simulate import _draws_per_chunk, _run_chunks
@@ -363,21 +364,13 @@ def filters_for_condition(T, kappa_target, *, N=None, n_draws=1000, rng=None, J_
             cache[J] = (float(stats["mean_kappa"]), se)
         return cache[J][0]
 
-    low, high = 0, 1  # invariant: mean_kappa(low) > target (J = 0 has no frame at all)
-    while mean_kappa(high) > kappa_target:
-        if high >= J_max:
-            raise ValueError(
-                f"no J <= J_max = {J_max} reaches mean kappa <= {kappa_target} at T = N = {T} "
-                f"(mean kappa at J_max: {cache[high][0]:.4g}); raise J_max"
-            )
-        low, high = high, min(2 * high, J_max)
-    while high - low > 1:
-        middle = (low + high) // 2
-        if mean_kappa(middle) <= kappa_target:
-            high = middle
-        else:
-            low = middle
-    # ``low = high - 1`` was probed (or is 0, where there is no frame at all).
+    high = _smallest_passing(lambda J: mean_kappa(J) <= kappa_target, 1, J_max)
+    if high is None:
+        raise ValueError(
+            f"no J <= J_max = {J_max} reaches mean kappa <= {kappa_target} at T = N = {T} "
+            f"(mean kappa at J_max: {cache[J_max][0]:.4g}); raise J_max"
+        )
+    # ``high - 1`` was probed by the bisection (or is 0, where there is no frame at all).
     fewer = cache[high - 1] if high > 1 else (float("nan"), float("nan"))
     return FiltersNeeded(J=high, mean_kappa=cache[high][0], se_kappa=cache[high][1],
                          mean_kappa_fewer=fewer[0], se_kappa_fewer=fewer[1],
@@ -386,8 +379,6 @@ def filters_for_condition(T, kappa_target, *, N=None, n_draws=1000, rng=None, J_
 
 def _filters_for_condition_direct(N, T, kappa_target, n_draws, seed, J_max):
     """:func:`filters_for_condition` for ``N > T``, by the stability calculator's search."""
-    from .calculator import smallest_J_for_kappa
-
     search = smallest_J_for_kappa(N, T, kappa_target, n_draws=n_draws, seed=seed % 2**63,
                                   J_max=J_max)
     if search.J is None:
