@@ -541,3 +541,66 @@ def plot_density(q, density, *, ax=None, color=None, label=None, **kwargs):
     ax.plot(q, density, color=PALETTE["theory"] if color is None else color, label=label,
             **kwargs)
     return fig, ax
+
+
+def numbered_table(frame, caption: str, label: str, *, formats=None, index: bool = True):
+    """Return a table as MyST Markdown that Jupyter Book numbers as a *table*.
+
+    A ``{glue:figure}`` holding a DataFrame is numbered as a figure. Instead, display
+    the value returned here from a code cell whose metadata has
+    ``"mystnb": {"markdown_format": "myst"}`` (so myst-nb parses the output as MyST):
+    the output is a ``{table}`` directive with ``:name: label``, numbered "Table n.m"
+    and referenced with ``{numref}`label```.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The rows and columns (the index becomes the first column unless ``index`` is
+        false).
+    caption : str
+        The caption, in MyST Markdown (math allowed); numbers in it should come from the
+        code, e.g. through an f-string.
+    label : str
+        The table's label, e.g. ``"tab-direct"``.
+    formats : dict of str to str, or str, optional
+        A format spec per column name (``{"kappa": ".3f"}``), or one for every numeric
+        cell; default ``".4g"`` for floats.
+    index : bool
+        Whether to show the index as the first column.
+
+    Returns
+    -------
+    IPython.display.Markdown
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = numbered_table(pd.DataFrame({"J": [5, 40], "kappa": [20.9, 1.33]}),
+    ...                        "Mean condition numbers.", "tab-demo", index=False)
+    >>> print("\n".join(table.data.splitlines()[4:8]))
+    | J | kappa |
+    | --- | --- |
+    | 5 | 20.9 |
+    | 40 | 1.33 |
+    """
+    from IPython.display import Markdown
+
+    columns = list(frame.columns)
+    header = ([str(frame.index.name or "")] if index else []) + [str(c) for c in columns]
+
+    def cell(value, column) -> str:
+        spec = formats.get(column) if isinstance(formats, dict) else formats
+        if isinstance(value, float):
+            if value != value:  # NaN: nothing to show
+                return "–"
+            return format(value, spec or ".4g")
+        if spec and isinstance(value, int) and not isinstance(value, bool):
+            return format(value, spec)
+        return str(value).replace("|", "\\|")
+
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    for key, row in frame.iterrows():
+        cells = ([str(key)] if index else []) + [cell(row[c], c) for c in columns]
+        lines.append("| " + " | ".join(cells) + " |")
+    body = "\n".join(lines)
+    return Markdown(f":::{{table}} {caption}\n:name: {label}\n:align: center\n\n{body}\n:::\n")
