@@ -577,7 +577,8 @@ def numbered_table(frame, caption: str, label: str, *, formats=None, index: bool
     >>> import pandas as pd
     >>> table = numbered_table(pd.DataFrame({"J": [5, 40], "kappa": [20.9, 1.33]}),
     ...                        "Mean condition numbers.", "tab-demo", index=False)
-    >>> print("\n".join(table.data.splitlines()[4:8]))
+    >>> for line in table.data.splitlines()[4:8]:
+    ...     print(line)
     | J | kappa |
     | --- | --- |
     | 5 | 20.9 |
