@@ -46,6 +46,7 @@ from .frames import (
     condition_number,
     frame_bounds,
     kappa_from_bounds,
+    kappa_moment_threshold,
     littlewood_paley,
     polyphase_matrices,
 )
@@ -108,6 +109,7 @@ __all__ = [
     "impulse",
     "independent_chi2_extremes",
     "kappa_from_bounds",
+    "kappa_moment_threshold",
     "kappa_tilde",
     "large_deviation_limit",
     "littlewood_paley",

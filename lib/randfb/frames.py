@@ -222,6 +222,46 @@ def can_be_frame(J, T, stride) -> bool:
     return J >= stride and T >= stride
 
 
+def kappa_moment_threshold(J, T, stride=1) -> float | None:
+    """The order ``p*`` with ``E[kappa^p] < inf`` exactly when ``p < p*``, for Gaussian layers.
+
+    For i.i.d. Gaussian weights (any variance) and a stride ``d`` that divides ``T`` with
+    ``T >= 2d``, the condition number ``kappa = B / A`` has ``E[kappa^p] < inf`` if and only
+    if ``J - d + 1 > 2p``, so ``p* = (J - d + 1) / 2``: the mean is infinite for
+    ``J <= d + 1`` and the variance for ``J <= d + 3`` (at stride 1: ``J <= 2`` and
+    ``J <= 4``). Proved in the chapters on condition numbers (stride 1) and strided
+    filterbanks. When ``J < d`` or ``T < d`` the layer is never a frame (``kappa = inf``
+    surely) and ``p* = 0``. Outside these hypotheses (``d`` does not divide ``T``, or
+    ``d <= T < 2d``) the book proves nothing and ``None`` is returned.
+
+    Parameters
+    ----------
+    J, T : int, >= 1
+        Number of filters and filter length (samples).
+    stride : int, >= 1
+        The stride ``d``.
+
+    Returns
+    -------
+    float or None
+
+    Examples
+    --------
+    >>> from randfb import kappa_moment_threshold
+    >>> kappa_moment_threshold(4, 64), kappa_moment_threshold(8, 64, 4)
+    (2.0, 2.5)
+    >>> kappa_moment_threshold(3, 64, 4), kappa_moment_threshold(8, 30, 4) is None
+    (0.0, True)
+    """
+    J, T = check_filter_shape(J, T)
+    stride = check_int(stride, "stride", minimum=1)
+    if not can_be_frame(J, T, stride):
+        return 0.0
+    if T % stride or T < 2 * stride:
+        return None
+    return (J - stride + 1) / 2
+
+
 def kappa_from_bounds(A, B) -> np.ndarray:
     """Condition numbers ``kappa = B / A``, ``inf`` where ``A = 0`` (no division by zero).
 
