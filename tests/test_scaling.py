@@ -191,3 +191,20 @@ def test_limit_rejects_bad_constants(bad):
 def test_inverse_rejects_kappa_at_most_one():
     with pytest.raises(ValueError, match="kappa"):
         log_constant_for_limit(1.0)
+
+
+def test_fit_through_the_origin_is_least_squares_off_the_line():
+    # Points off any line through the origin: the fit without intercept must minimise
+    # sum_i (J_i - c log T_i)^2, i.e. c = <J, log T> / <log T, log T>, with the residual
+    # orthogonal to log T; neither the affine fit's slope nor the mean of J / log T.
+    T = np.exp(np.array([1.0, 2.0, 4.0]))
+    J = np.array([5.0, 3.0, 9.0])
+    c = fit_log_constant(T, J)
+    assert c == pytest.approx((5 + 6 + 36) / (1 + 4 + 16), rel=1e-13)
+    reference, *_ = np.linalg.lstsq(np.log(T)[:, None], J, rcond=None)
+    assert c == pytest.approx(float(reference[0]), rel=1e-12)
+    assert abs((J - c * np.log(T)) @ np.log(T)) < 1e-12
+    for other in (c + 1e-3, c - 1e-3):
+        assert np.sum((J - other * np.log(T)) ** 2) > np.sum((J - c * np.log(T)) ** 2)
+    assert c != pytest.approx(fit_log_constant(T, J, intercept=True)[0], rel=1e-3)
+    assert c != pytest.approx(float(np.mean(J / np.log(T))), rel=1e-3)

@@ -225,3 +225,19 @@ def test_sigma_scales_the_simulated_energy():
     base = simulate_energy(X, 5, 8, 200, rng=4, sigma=0.1)
     np.testing.assert_allclose(simulate_energy(X, 5, 8, 200, rng=4, sigma=0.2), 4 * base,
                                rtol=1e-5)
+
+
+def test_simulated_frame_bounds_use_float64_weights_when_asked():
+    # dtype=np.float64 must draw the weights in float64: the bounds then equal, to float64
+    # rounding, those of sigma * standard_normal(..., dtype=float64) from the same stream.
+    # float32 draws come from another algorithm (different values, and 1e-7 rounding), so
+    # a simulator that ignored dtype would miss this by far more than the tolerance.
+    N, J, T, n = 64, 6, 16, 40
+    A, B = simulate_frame_bounds(N, J, T, n, rng=33, dtype=np.float64)
+    stream = np.random.default_rng(33).spawn(1)[0]
+    w = stream.standard_normal((n, J, T), dtype=np.float64) * (1 / np.sqrt(J * T))
+    A_exact, B_exact = frame_bounds(w, N)
+    np.testing.assert_allclose(A, A_exact, rtol=1e-12)
+    np.testing.assert_allclose(B, B_exact, rtol=1e-12)
+    A32, _ = simulate_frame_bounds(N, J, T, n, rng=33)
+    assert np.max(np.abs(A32 - A_exact) / A_exact) > 1e-6
