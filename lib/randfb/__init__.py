@@ -17,6 +17,7 @@ The numeric companion of the book on *Instabilities in Convnets for Raw Audio*
 * :mod:`randfb.scaling`     condition numbers along J = c log T, filters needed for a target
 * :mod:`randfb.simulate`    vectorised, chunked, threaded Monte Carlo
 * :mod:`randfb.strided`     strided layers: expected polyphase matrix, redundancy sweeps
+* :mod:`randfb.handcrafted` hand-crafted gammatone and mel FIR filterbanks
 * :mod:`randfb.calculator`  the stability calculator behind ``python -m randfb``
 * :mod:`randfb.checks`      the chapters' checks: record each comparison, assert them all
 * :mod:`randfb.parameters`  validation of a chapter's parameters (the cell after `parameters`)
@@ -51,6 +52,7 @@ from .frames import (
     polyphase_matrices,
 )
 from .gchisq import energy_pdf, energy_quantile, energy_tail, gchisq_pdf, gchisq_sf
+from .handcrafted import filter_peak_frequencies, gammatone_filterbank, mel_filterbank
 from .lpsum import (
     lp_bin_correlation,
     lp_bin_variance,
@@ -100,10 +102,12 @@ __all__ = [
     "energy_variance",
     "filterbank_energy",
     "filterbank_matrix",
+    "filter_peak_frequencies",
     "filters_for_condition",
     "FiltersNeeded",
     "fit_log_constant",
     "frame_bounds",
+    "gammatone_filterbank",
     "gchisq_pdf",
     "gchisq_sf",
     "impulse",
@@ -120,6 +124,7 @@ __all__ = [
     "lp_bin_weights",
     "lp_extremes_model",
     "lp_maximal_bounds",
+    "mel_filterbank",
     "nested_frame_bounds",
     "notebook_chernoff_alpha",
     "nyquist_sine",
