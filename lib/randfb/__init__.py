@@ -14,6 +14,7 @@ The numeric companion of the book on *Instabilities in Convnets for Raw Audio*
 * :mod:`randfb.frames`      frame bounds and condition numbers (any stride)
 * :mod:`randfb.extremes`    expected chi-squared extremes, asymptotic bounds, kappa tilde
 * :mod:`randfb.lpsum`       per-frequency law of the Littlewood-Paley sum, exact sampler at T = N
+* :mod:`randfb.bound_variance` variances of A and B: Poincare bounds, chi-squared model
 * :mod:`randfb.scaling`     condition numbers along J = c log T, filters needed for a target
 * :mod:`randfb.simulate`    vectorised, chunked, threaded Monte Carlo
 * :mod:`randfb.strided`     strided layers: expected polyphase matrix, redundancy sweeps
@@ -24,6 +25,12 @@ The numeric companion of the book on *Instabilities in Convnets for Raw Audio*
 * :mod:`randfb.plotting`    the book's plotting style (imports matplotlib; not loaded here)
 """
 
+from .bound_variance import (
+    chi2_extremes_variance,
+    frame_bound_variance_bounds,
+    lp_extremes_model_variance,
+    sample_variance_se,
+)
 from .checks import Checks
 from .deviation_curves import DeviationCurves, deviation_curves, plot_deviation_curves
 from .deviations import cantelli_alpha, chernoff_alpha, notebook_chernoff_alpha
@@ -90,6 +97,7 @@ __all__ = [
     "Checks",
     "chernoff_alpha",
     "chi2_extremes",
+    "chi2_extremes_variance",
     "condition_number",
     "condition_summary",
     "deviation_curves",
@@ -106,6 +114,7 @@ __all__ = [
     "filters_for_condition",
     "FiltersNeeded",
     "fit_log_constant",
+    "frame_bound_variance_bounds",
     "frame_bounds",
     "gammatone_filterbank",
     "gchisq_pdf",
@@ -123,6 +132,7 @@ __all__ = [
     "lp_bin_variance",
     "lp_bin_weights",
     "lp_extremes_model",
+    "lp_extremes_model_variance",
     "lp_maximal_bounds",
     "mel_filterbank",
     "nested_frame_bounds",
@@ -132,6 +142,7 @@ __all__ = [
     "polyphase_matrices",
     "random_filterbank",
     "sample_full_length_bounds",
+    "sample_variance_se",
     "simulate_energy",
     "simulate_frame_bounds",
     "simulate_frame_bounds_nested",
