@@ -230,7 +230,7 @@ def sample_variance_se(x, axis=-1):
     >>> import numpy as np
     >>> from randfb.bound_variance import sample_variance_se
     >>> x = np.random.default_rng(0).standard_normal(100_000)
-    >>> round(float(sample_variance_se(x)) * np.sqrt(100_000), 1)   # sqrt(2) for N(0, 1)
+    >>> round(float(sample_variance_se(x) * np.sqrt(100_000)), 1)   # sqrt(2) for N(0, 1)
     1.4
     """
     arr = np.asarray(x, dtype=np.float64)
