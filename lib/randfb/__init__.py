@@ -20,6 +20,7 @@ The numeric companion of the book on *Instabilities in Convnets for Raw Audio*
 * :mod:`randfb.strided`     strided layers: expected polyphase matrix, redundancy sweeps
 * :mod:`randfb.handcrafted` hand-crafted gammatone and mel FIR filterbanks
 * :mod:`randfb.calculator`  the stability calculator behind ``python -m randfb``
+* :mod:`randfb.weights`     trained first layers from .npy, .npz, .pt/.pth, .safetensors
 * :mod:`randfb.checks`      the chapters' checks: record each comparison, assert them all
 * :mod:`randfb.parameters`  validation of a chapter's parameters (the cell after `parameters`)
 * :mod:`randfb.plotting`    the book's plotting style (imports matplotlib; not loaded here)
@@ -81,6 +82,7 @@ from .scaling import (
 )
 from .signals import brownian_noise, impulse, nyquist_sine
 from .simulate import simulate_energy, simulate_frame_bounds
+from .weights import load_weights
 
 __version__ = "0.1.0"
 
@@ -127,6 +129,7 @@ __all__ = [
     "large_deviation_limit",
     "littlewood_paley",
     "load_recording",
+    "load_weights",
     "log_constant_for_limit",
     "lp_bin_correlation",
     "lp_bin_variance",
