@@ -19,6 +19,8 @@ The numeric companion of the book on *Instabilities in Convnets for Raw Audio*
 * :mod:`randfb.simulate`    vectorised, chunked, threaded Monte Carlo
 * :mod:`randfb.strided`     strided layers: expected polyphase matrix, redundancy sweeps
 * :mod:`randfb.handcrafted` hand-crafted gammatone and mel FIR filterbanks
+* :mod:`randfb.relu`        the energy after a ReLU: exact mean and variance
+* :mod:`randfb.depth`       pooling and a second random layer, by simulation
 * :mod:`randfb.calculator`  the stability calculator behind ``python -m randfb``
 * :mod:`randfb.weights`     trained first layers from .npy, .npz, .pt/.pth, .safetensors
 * :mod:`randfb.checks`      the chapters' checks: record each comparison, assert them all
@@ -33,6 +35,7 @@ from .bound_variance import (
     sample_variance_se,
 )
 from .checks import Checks
+from .depth import DepthEnergies, depth_energy_means, simulate_depth
 from .deviation_curves import DeviationCurves, deviation_curves, plot_deviation_curves
 from .deviations import cantelli_alpha, chernoff_alpha, notebook_chernoff_alpha
 from .energy import (
@@ -70,6 +73,15 @@ from .lpsum import (
 )
 from .periodicity import autocorrelation_energy, autocorrelation_peak, spectral_flatness
 from .recordings import available_recordings, load_recording
+from .relu import (
+    relu_energy_moments,
+    relu_energy_variance_dense,
+    relu_impulse_moments,
+    relu_pooled_energy_mean,
+    relu_square_covariance,
+    relu_variance_parts,
+    simulate_relu_energy,
+)
 from .scaling import (
     FiltersNeeded,
     condition_summary,
@@ -102,6 +114,8 @@ __all__ = [
     "chi2_extremes_variance",
     "condition_number",
     "condition_summary",
+    "depth_energy_means",
+    "DepthEnergies",
     "deviation_curves",
     "DeviationCurves",
     "energy_eigenvalues",
@@ -144,10 +158,18 @@ __all__ = [
     "plot_deviation_curves",
     "polyphase_matrices",
     "random_filterbank",
+    "relu_energy_moments",
+    "relu_energy_variance_dense",
+    "relu_impulse_moments",
+    "relu_pooled_energy_mean",
+    "relu_square_covariance",
+    "relu_variance_parts",
     "sample_full_length_bounds",
     "sample_variance_se",
+    "simulate_depth",
     "simulate_energy",
     "simulate_frame_bounds",
     "simulate_frame_bounds_nested",
+    "simulate_relu_energy",
     "spectral_flatness",
 ]
