@@ -35,13 +35,24 @@ Sources (see ``data/README.md`` for licences and checksums):
     shift, reverb or chorus is applied: the samples are the recorded waveform.
 
   All samples are written at their native rate (44.1 kHz; 22.05 kHz for the organ).
+* ``fire.wav``, ``birds.wav``, ``footsteps.wav`` (environmental sounds): three sound
+  effects of the Debian package ``freedink-data`` 1.08.20190120-2, read from the
+  ``.deb`` file itself (an ``ar`` archive holding ``data.tar.xz``; the script downloads
+  it with ``apt-get download`` unless ``--freedink-deb`` points at it). Their samples are
+  written unchanged with a plain header (the package's files carry metadata chunks);
+  the birds are 8-bit stereo, of which the left channel is written as 16-bit by the
+  exact integer map ``(u - 128) * 256``. The licence texts are the package's
+  ``copyright`` file, its ``README-REPLACEMENTS.txt`` (the origin and licence of each
+  sound, decompressed) and the GPL-2 text of Debian's ``base-files``.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import io
+import lzma
 import shutil
 import struct
 import subprocess
@@ -65,6 +76,35 @@ PYSPTK_VERSION = "1.0.1"
 PYSPTK_SDIST = f"pysptk-{PYSPTK_VERSION}.tar.gz"
 PYSPTK_SDIST_SHA256 = "78b1c9338bf795a41cdc3ff03fcd4699c401c323f54630bb71a19710078d0b3f"
 PYSPTK_AUDIO_DIR = f"pysptk-{PYSPTK_VERSION}/pysptk/example_audio_data"
+
+FREEDINK_PACKAGE = "freedink-data"
+FREEDINK_VERSION = "1.08.20190120-2"
+FREEDINK_DEB = f"{FREEDINK_PACKAGE}_{FREEDINK_VERSION}_all.deb"
+FREEDINK_DEB_SHA256 = "5c3f0c22958364460057d9df5318a9a2a0fb84b9174cab57a9d50ad03a73d66c"
+FREEDINK_SOUND_DIR = "./usr/share/games/dink/dink/Sound"
+FREEDINK_DOC_DIR = "./usr/share/doc/freedink-data"
+GPL2_PATH = Path("/usr/share/common-licenses/GPL-2")
+GPL2_SHA256 = "8177f97513213526df2cf6184d8ff986c675afb514d4e68a404010521b880643"
+
+# Environmental sounds taken from freedink-data: output name -> file in Sound/ and its
+# SHA-256 inside the package (each is checked before it is used).
+FREEDINK_SOUNDS: dict[str, tuple[str, str]] = {
+    # A fire burning (Berklee College of Music Sampling Archive, CC-BY 3.0).
+    "fire": (
+        "fire.wav",
+        "ecac3b7ad3c7da8b6ab9652e1341bdfc0cff8696125e8e89acc53ea29ce4c02c",
+    ),
+    # Birds tweeting (from Battle for Wesnoth's ambient sounds, GPL-2+).
+    "birds": (
+        "bird1.wav",
+        "48f283710cb76064b89d96cc7b29669fc7e0274b63b51e54a2c45e980537b0f8",
+    ),
+    # Footsteps on stairs (freesound.org 442770 by Anthousai and qubodup, public domain).
+    "footsteps": (
+        "stairs.wav",
+        "8ad164844a4f46609da8d3401208d237b313725f8d5450da441c193d32a6f6a6",
+    ),
+}
 
 # Longest file cut from the SoundFont, in seconds (looped notes are extended to it).
 SECONDS = 2.0
@@ -420,6 +460,87 @@ def extract_soundfont(sf2: Path, out_dir: Path, verbose: bool = False) -> None:
     shutil.copyfile(SF2_COPYRIGHT, out_dir / "COPYING.fluidr3")
 
 
+# --------------------------------------------------------------------------------------
+# The environmental sounds (freedink-data)
+# --------------------------------------------------------------------------------------
+
+
+def read_deb_data(deb: Path) -> dict[str, bytes]:
+    """Return ``{path: bytes}`` for the regular files of a ``.deb``'s ``data.tar.xz``.
+
+    A ``.deb`` is a Unix ``ar`` archive: an 8-byte magic, then members, each with a
+    60-byte header (name, ..., decimal size, 2-byte terminator) and its data padded to
+    an even length.
+    """
+    blob = deb.read_bytes()
+    if blob[:8] != b"!<arch>\n":
+        raise ValueError(f"{deb} is not a Debian package (no ar magic)")
+    offset, payload = 8, None
+    while offset + 60 <= len(blob):
+        header = blob[offset : offset + 60]
+        name = header[:16].decode("ascii").strip().rstrip("/")
+        size = int(header[48:58].decode("ascii").strip())
+        if name == "data.tar.xz":
+            payload = blob[offset + 60 : offset + 60 + size]
+            break
+        offset += 60 + size + (size & 1)
+    if payload is None:
+        raise ValueError(f"{deb} has no data.tar.xz member")
+    files = {}
+    with tarfile.open(fileobj=io.BytesIO(lzma.decompress(payload)), mode="r:") as archive:
+        for member in archive.getmembers():
+            if member.isfile():
+                files[member.name] = archive.extractfile(member).read()
+    return files
+
+
+def wav_points(data: bytes) -> tuple[np.ndarray, int]:
+    """Mono int16 points and the rate of a PCM WAV file (left channel of a stereo one).
+
+    16-bit samples are returned unchanged; 8-bit samples (unsigned, offset 128) are mapped
+    to 16 bits exactly by ``(u - 128) * 256``.
+    """
+    with wave.open(io.BytesIO(data), "rb") as handle:
+        channels, width = handle.getnchannels(), handle.getsampwidth()
+        rate, frames = handle.getframerate(), handle.readframes(handle.getnframes())
+    if width == 2:
+        points = np.frombuffer(frames, dtype="<i2").astype(np.int16)
+    elif width == 1:
+        points = ((np.frombuffer(frames, dtype=np.uint8).astype(np.int16) - 128) * 256)
+        points = points.astype(np.int16)
+    else:
+        raise ValueError(f"unexpected sample width {width} bytes")
+    return points.reshape(-1, channels)[:, 0].copy(), rate
+
+
+def download_freedink_deb(directory: Path) -> Path:
+    """Fetch the freedink-data package with apt (``apt-get update`` may be needed first)."""
+    command = ["apt-get", "download", f"{FREEDINK_PACKAGE}={FREEDINK_VERSION}"]
+    subprocess.run(command, check=True, cwd=directory)
+    return directory / FREEDINK_DEB
+
+
+def extract_freedink(deb: Path, out_dir: Path, gpl2: Path = GPL2_PATH,
+                     verbose: bool = False) -> None:
+    """Write the environmental sounds and their licence texts from the package."""
+    check_sha256(deb, FREEDINK_DEB_SHA256)
+    check_sha256(gpl2, GPL2_SHA256)
+    files = read_deb_data(deb)
+    for name, (member, expected) in FREEDINK_SOUNDS.items():
+        data = files[f"{FREEDINK_SOUND_DIR}/{member}"]
+        actual = hashlib.sha256(data).hexdigest()
+        if actual != expected:
+            raise RuntimeError(f"{member} in {deb}: SHA-256 is {actual}, expected {expected}")
+        points, rate = wav_points(data)
+        write_wav(out_dir / f"{name}.wav", points, rate)
+        if verbose:
+            print(f"{name}.wav: {member} from {FREEDINK_DEB}, {points.size} points at {rate} Hz")
+    (out_dir / "COPYING.freedink").write_bytes(files[f"{FREEDINK_DOC_DIR}/copyright"])
+    replacements = gzip.decompress(files[f"{FREEDINK_DOC_DIR}/README-REPLACEMENTS.txt.gz"])
+    (out_dir / "COPYING.freedink_sounds").write_bytes(replacements)
+    shutil.copyfile(gpl2, out_dir / "COPYING.gpl2")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=DATA_DIR, help="output folder")
@@ -428,9 +549,20 @@ def main(argv: list[str] | None = None) -> int:
         "--pysptk-sdist", type=Path, default=None,
         help=f"{PYSPTK_SDIST} (downloaded with pip when omitted)",
     )  # fmt: skip
+    parser.add_argument(
+        "--freedink-deb", type=Path, default=None,
+        help=f"{FREEDINK_DEB} (downloaded with apt-get when omitted)",
+    )  # fmt: skip
+    parser.add_argument("--gpl2", type=Path, default=GPL2_PATH, help="the GPL-2 text")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     extract_soundfont(args.sf2, args.out, verbose=True)
+    if args.freedink_deb is not None:
+        extract_freedink(args.freedink_deb, args.out, args.gpl2, verbose=True)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            deb = download_freedink_deb(Path(tmp))
+            extract_freedink(deb, args.out, args.gpl2, verbose=True)
     if args.pysptk_sdist is not None:
         extract_speech(args.pysptk_sdist, args.out)
     else:

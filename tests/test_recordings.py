@@ -26,8 +26,12 @@ from randfb.recordings import available_recordings, load_recording, recording_in
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "data"
 README = DATA / "README.md"
-NOT_DATA = {"README.md", "make_recordings.py"}
-MAX_BYTES = 1_000_000
+MAX_BYTES = 2_500_000  # the largest file data/README.md allows
+
+
+def is_data_file(path: Path) -> bool:
+    """A shipped data file: not the README, not a script that makes data."""
+    return path.is_file() and path.name != "README.md" and path.suffix != ".py"
 
 ROW = re.compile(
     r"^\|\s*`(?P<file>[^`]+)`\s*\|\s*(?P<bytes>\d+)\s*\|\s*(?P<rate>\d*)\s*\|"
@@ -71,7 +75,7 @@ def make_recordings():
 def test_readme_lists_exactly_the_shipped_files():
     table = readme_table()
     assert len(table) >= 4, "could not parse the file table in data/README.md"
-    shipped = {p.name for p in DATA.iterdir() if p.is_file() and p.name not in NOT_DATA}
+    shipped = {p.name for p in DATA.iterdir() if is_data_file(p)}
     assert shipped == set(table)
 
 
@@ -114,6 +118,26 @@ def test_available_recordings_include_the_papers_three():
     names = available_recordings()
     assert names == sorted(names)
     assert {"snare", "speech", "flute"} <= set(names)
+
+
+def test_every_kind_has_recordings_and_they_partition_the_names():
+    by_kind = {kind: recordings.recordings_of_kind(kind) for kind in recordings.KINDS}
+    assert all(by_kind.values())
+    assert sorted(sum(by_kind.values(), [])) == available_recordings()
+    assert set(by_kind["environmental"]) == {"fire", "birds", "footsteps"}
+    assert by_kind["speech"] == ["speech"]
+    for kind, names in by_kind.items():
+        assert all(recording_info(name).kind == kind for name in names)
+    with pytest.raises(ValueError, match="kind"):
+        recordings.recordings_of_kind("noise")
+
+
+def test_birds_are_the_left_channel_of_the_package_file_at_16_bits():
+    # The 8-bit source maps to multiples of 256; its quietness (|u - 128| <= 24) survives.
+    rate, pcm = wavfile.read(DATA / "birds.wav")
+    assert rate == 22050
+    assert np.all(pcm % 256 == 0)
+    assert 0 < np.abs(pcm).max() <= 24 * 256
 
 
 @pytest.mark.parametrize("name", available_recordings())
@@ -236,15 +260,69 @@ def test_numpy_scalars_are_accepted():
 
 
 def test_missing_data_folder_is_a_clear_error(tmp_path, monkeypatch):
-    monkeypatch.setenv(recordings.DATA_ENV_VAR, str(tmp_path / "nowhere"))
-    with pytest.raises(FileNotFoundError, match=recordings.DATA_ENV_VAR):
+    nowhere = tmp_path / "nowhere"
+    monkeypatch.setenv(recordings.DATA_ENV_VAR, str(nowhere))
+    with pytest.raises(FileNotFoundError) as error:
         load_recording("flute")
+    message = str(error.value)
+    assert f"{recordings.DATA_ENV_VAR}={str(nowhere)!r} is not a folder" in message
+    assert "data/ folder of a clone" in message
 
 
-def test_missing_file_is_a_clear_error(tmp_path, monkeypatch):
+def test_empty_data_folder_says_which_file_and_what_to_set(tmp_path, monkeypatch):
     monkeypatch.setenv(recordings.DATA_ENV_VAR, str(tmp_path))
-    with pytest.raises(FileNotFoundError, match="flute.wav"):
+    assert recordings.data_dir() == tmp_path
+    with pytest.raises(FileNotFoundError) as error:
         load_recording("flute")
+    message = str(error.value)
+    assert str(tmp_path / "flute.wav") in message
+    assert f"{recordings.DATA_ENV_VAR}=<clone>/data" in message
+
+
+def test_installed_without_the_clone_says_what_to_set(tmp_path, monkeypatch):
+    # A non-editable install puts the package in site-packages, with no data/ two levels
+    # up: the error names the path it tried and the variable to set, with its value.
+    site = tmp_path / "venv" / "lib" / "python3.11" / "site-packages" / "randfb"
+    site.mkdir(parents=True)
+    monkeypatch.delenv(recordings.DATA_ENV_VAR, raising=False)
+    monkeypatch.setattr(recordings, "_PACKAGE_DIR", site)
+    with pytest.raises(FileNotFoundError) as error:
+        recordings.data_dir()
+    message = str(error.value)
+    assert str(site.parent.parent / "data") in message
+    assert f"{recordings.DATA_ENV_VAR} is not set" in message
+    assert f"Set {recordings.DATA_ENV_VAR}=<clone>/data" in message
+    assert "pip install -e ." in message
+    with pytest.raises(FileNotFoundError, match="cannot find its data folder"):
+        load_recording("speech")
+    # With the variable set, the same installation finds the clone's data.
+    monkeypatch.setenv(recordings.DATA_ENV_VAR, str(DATA))
+    assert recordings.data_dir() == DATA
+    assert load_recording("speech").shape == (22050,)
+
+
+def test_non_editable_install_in_a_subprocess_finds_no_data_but_says_why(tmp_path):
+    """Copy the package to a fake site-packages and import it from there, as pip would."""
+    import os
+    import shutil
+
+    site = tmp_path / "site-packages"
+    shutil.copytree(REPO / "lib" / "randfb", site / "randfb",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    env = {k: v for k, v in os.environ.items() if k != recordings.DATA_ENV_VAR}
+    env["PYTHONPATH"] = str(site)
+    code = (
+        "import randfb, sys\n"
+        "assert randfb.__file__.startswith(sys.argv[1]), randfb.__file__\n"
+        "try:\n"
+        "    randfb.load_recording('flute')\n"
+        "except FileNotFoundError as error:\n"
+        "    print(error)\n"
+    )
+    result = subprocess.run([sys.executable, "-B", "-c", code, str(site)], env=env,
+                            capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert f"{tmp_path / 'data'}" in result.stdout
+    assert "RANDFB_DATA=<clone>/data" in result.stdout
 
 
 def test_default_data_folder_is_the_repository_data(monkeypatch):
@@ -385,6 +463,55 @@ def test_render_recipe_takes_the_left_sample_and_rejects_ambiguity(
         make_recordings.render_recipe(synthetic_font, dict(recipe, velocity=110))
 
 
+def _ar_archive(members: dict[str, bytes]) -> bytes:
+    out = b"!<arch>\n"
+    for name, data in members.items():
+        header = f"{name + '/':<16}{0:<12}{0:<6}{0:<6}{100644:<8}{len(data):<10}`\n"
+        out += header.encode("ascii") + data + (b"\n" if len(data) % 2 else b"")
+    return out
+
+
+def _tar_xz(files: dict[str, bytes]) -> bytes:
+    import io
+    import lzma
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:") as archive:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return lzma.compress(buffer.getvalue())
+
+
+def test_deb_reader_and_8_bit_stereo_conversion(tmp_path, make_recordings):
+    import io
+
+    stereo = io.BytesIO()
+    with wave.open(stereo, "wb") as handle:  # 8-bit stereo: unsigned, offset 128
+        handle.setnchannels(2)
+        handle.setsampwidth(1)
+        handle.setframerate(8000)
+        handle.writeframes(bytes([0, 7, 128, 7, 255, 7, 129, 7]))
+    files = {"./usr/share/x/stereo.wav": stereo.getvalue(), "./usr/share/x/t": b"abc"}
+    deb = tmp_path / "x.deb"
+    deb.write_bytes(_ar_archive({"debian-binary": b"2.0\n", "control.tar.xz": b"",
+                                 "data.tar.xz": _tar_xz(files)}))
+    assert make_recordings.read_deb_data(deb) == files
+    points, rate = make_recordings.wav_points(files["./usr/share/x/stereo.wav"])
+    assert rate == 8000 and points.dtype == np.int16
+    np.testing.assert_array_equal(points, [-128 * 256, 0, 127 * 256, 256])
+    mono = tmp_path / "mono.wav"
+    make_recordings.write_wav(mono, np.array([-5, 0, 32767], np.int16), 22050)
+    np.testing.assert_array_equal(make_recordings.wav_points(mono.read_bytes())[0],
+                                  [-5, 0, 32767])
+    not_deb = tmp_path / "not.deb"
+    not_deb.write_bytes(b"PK\x03\x04")
+    with pytest.raises(ValueError, match="not a Debian package"):
+        make_recordings.read_deb_data(not_deb)
+
+
 def test_soundfont_reader_rejects_other_files(tmp_path, make_recordings):
     path = tmp_path / "not.sf2"
     path.write_bytes(b"RIFF\x04\x00\x00\x00WAVE")
@@ -401,8 +528,9 @@ def test_soundfont_reader_rejects_other_files(tmp_path, make_recordings):
 def test_make_recordings_reproduces_the_shipped_files(tmp_path, make_recordings):
     """Regenerate everything into a temporary folder; the checksums must match the README.
 
-    Needs the Debian package fluid-soundfont-gm and access to PyPI (for the pysptk sdist);
-    skipped when either is unavailable.
+    Needs the Debian package fluid-soundfont-gm, access to PyPI (for the pysptk sdist)
+    and to Debian's archive (``apt-get download freedink-data``); skipped when one is
+    unavailable.
     """
     if not make_recordings.SF2_PATH.exists():
         pytest.skip(
@@ -412,9 +540,14 @@ def test_make_recordings_reproduces_the_shipped_files(tmp_path, make_recordings)
         sdist = make_recordings.download_pysptk_sdist(tmp_path)
     except (subprocess.CalledProcessError, OSError) as error:
         pytest.skip(f"could not download the pysptk sdist: {error}")
+    try:
+        deb = make_recordings.download_freedink_deb(tmp_path)
+    except (subprocess.CalledProcessError, OSError) as error:
+        pytest.skip(f"could not download {make_recordings.FREEDINK_DEB}: {error}")
     out = tmp_path / "out"
     out.mkdir()
-    make_recordings.main(["--out", str(out), "--pysptk-sdist", str(sdist)])
+    make_recordings.main(["--out", str(out), "--pysptk-sdist", str(sdist),
+                          "--freedink-deb", str(deb)])
     table = readme_table()
     assert {p.name for p in out.iterdir()} == set(table)
     for filename, row in table.items():

@@ -2,11 +2,13 @@
 
 The paper's real-world signals are one second each of a snare drum, speech and a flute at
 22.05 kHz (N = 22050), normalised to unit energy. The book ships redistributable
-recordings of the same kinds, and a few more (a cello, a church organ, a crash cymbal),
-in the repository's ``data/`` folder; ``data/README.md`` gives each file's source,
-licence, the script that made it (``data/make_recordings.py``) and its SHA-256.
+recordings of the same kinds, a few more instruments (a cello, a church organ, a crash
+cymbal) and three environmental sounds (a fire, birds, footsteps), in the repository's
+``data/`` folder; ``data/README.md`` gives each file's source, licence, the script that
+made it (``data/make_recordings.py``) and its SHA-256.
 
-Used by the chapter on real-world signals.
+Used by: book/real_signals.ipynb (the recordings); :func:`data_dir` also by
+book/trained_layers.ipynb (checkpoint files).
 """
 
 from __future__ import annotations
@@ -22,10 +24,22 @@ import numpy as np
 from scipy.io import wavfile
 from scipy.signal import resample_poly
 
-__all__ = ["available_recordings", "load_recording", "recording_info", "data_dir"]
+__all__ = [
+    "available_recordings",
+    "load_recording",
+    "recording_info",
+    "recordings_of_kind",
+    "data_dir",
+]
 
 #: Environment variable naming the folder that holds the recordings (overrides the default).
 DATA_ENV_VAR = "RANDFB_DATA"
+
+#: Where a clone of the repository keeps its data, relative to ``lib/randfb/``.
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+#: The kinds of sound, in the order the book shows them.
+KINDS = ("speech", "music", "environmental")
 
 #: Onset detection: frame length in seconds and threshold relative to the loudest frame.
 ONSET_FRAME_SECONDS = 0.01
@@ -41,9 +55,11 @@ class RecordingInfo:
     description: str
     source: str
     licence: str
+    kind: str  # one of KINDS
 
 
 _FLUIDR3 = "FluidR3 GM SoundFont (Debian package fluid-soundfont-gm 3.1-5.3)"
+_FREEDINK = "FreeDink sound effects (Debian package freedink-data 1.08.20190120-2)"
 _RECORDINGS: dict[str, RecordingInfo] = {
     info.name: info
     for info in (
@@ -53,6 +69,7 @@ _RECORDINGS: dict[str, RecordingInfo] = {
             "male English speech, CMU ARCTIC speaker awb, utterance arctic_a0007 (4 s)",
             "pysptk 1.0.1 source distribution (PyPI), pysptk/example_audio_data/",
             "CMU ARCTIC licence (free use with notice; see data/COPYING.cmu_arctic)",
+            "speech",
         ),
         RecordingInfo(
             "flute",
@@ -60,6 +77,7 @@ _RECORDINGS: dict[str, RecordingInfo] = {
             "flute, sustained D5 (587 Hz), sample 'Flute D5(L)', loop repeated to 2 s",
             _FLUIDR3,
             "MIT (see data/COPYING.fluidr3)",
+            "music",
         ),
         RecordingInfo(
             "snare",
@@ -67,6 +85,7 @@ _RECORDINGS: dict[str, RecordingInfo] = {
             "acoustic snare drum hit, sample 'Std Snr 1(L)' (0.47 s)",
             _FLUIDR3,
             "MIT (see data/COPYING.fluidr3)",
+            "music",
         ),
         RecordingInfo(
             "cello",
@@ -74,6 +93,7 @@ _RECORDINGS: dict[str, RecordingInfo] = {
             "cello, sustained A#2 (117 Hz), sample 'Cello A#3(L)', loop repeated to 2 s",
             _FLUIDR3,
             "MIT (see data/COPYING.fluidr3)",
+            "music",
         ),
         RecordingInfo(
             "organ",
@@ -81,6 +101,7 @@ _RECORDINGS: dict[str, RecordingInfo] = {
             "church organ, sustained C4 (262 Hz), sample 'Church Organ C3' (first 2 s)",
             _FLUIDR3,
             "MIT (see data/COPYING.fluidr3)",
+            "music",
         ),
         RecordingInfo(
             "cymbal",
@@ -88,6 +109,31 @@ _RECORDINGS: dict[str, RecordingInfo] = {
             "crash cymbal hit, sample 'Crsh 1(L)' (first 2 s of 8.5 s)",
             _FLUIDR3,
             "MIT (see data/COPYING.fluidr3)",
+            "music",
+        ),
+        RecordingInfo(
+            "fire",
+            "fire.wav",
+            "a fire burning, Berklee College of Music Sampling Archive (7.8 s)",
+            _FREEDINK,
+            "CC-BY 3.0 (see data/COPYING.freedink and data/COPYING.freedink_sounds)",
+            "environmental",
+        ),
+        RecordingInfo(
+            "birds",
+            "birds.wav",
+            "birds tweeting, from Battle for Wesnoth's ambient sounds (2.1 s)",
+            _FREEDINK,
+            "GPL-2 or later (see data/COPYING.gpl2 and data/COPYING.freedink_sounds)",
+            "environmental",
+        ),
+        RecordingInfo(
+            "footsteps",
+            "footsteps.wav",
+            "footsteps on stairs, freesound.org 442770 (Anthousai, qubodup) (1.0 s)",
+            _FREEDINK,
+            "public domain (see data/COPYING.freedink_sounds)",
+            "environmental",
         ),
     )
 }
@@ -104,10 +150,40 @@ def available_recordings() -> list[str]:
     Examples
     --------
     >>> from randfb import available_recordings
-    >>> available_recordings()
-    ['cello', 'cymbal', 'flute', 'organ', 'snare', 'speech']
+    >>> available_recordings()  # doctest: +NORMALIZE_WHITESPACE
+    ['birds', 'cello', 'cymbal', 'fire', 'flute', 'footsteps', 'organ', 'snare',
+     'speech']
     """
     return sorted(_RECORDINGS)
+
+
+def recordings_of_kind(kind: str) -> list[str]:
+    """Names of the recordings of one kind: ``'speech'``, ``'music'`` or ``'environmental'``.
+
+    Parameters
+    ----------
+    kind : str
+        One of ``randfb.recordings.KINDS``.
+
+    Returns
+    -------
+    list of str
+        The names of that kind, sorted.
+
+    Raises
+    ------
+    ValueError
+        If ``kind`` is not one of the kinds.
+
+    Examples
+    --------
+    >>> from randfb.recordings import recordings_of_kind
+    >>> recordings_of_kind("environmental")
+    ['birds', 'fire', 'footsteps']
+    """
+    if not isinstance(kind, str) or kind not in KINDS:
+        raise ValueError(f"kind must be one of {list(KINDS)}, got {kind!r}")
+    return sorted(name for name, info in _RECORDINGS.items() if info.kind == kind)
 
 
 def _check_name(name: object) -> RecordingInfo:
@@ -144,10 +220,11 @@ def recording_info(name: str) -> RecordingInfo:
 
 
 def data_dir() -> Path:
-    """The folder holding the recordings.
+    """The folder holding the recordings (and the other data files of the book).
 
-    It is ``$RANDFB_DATA`` when that environment variable is set, else the repository's
-    ``data/`` folder (``lib/randfb/../../data``).
+    It is ``$RANDFB_DATA`` when that environment variable is set, else the ``data/``
+    folder of the clone that ``randfb`` was installed from (``lib/randfb/../../data``,
+    which exists only for an editable install, ``pip install -e .``).
 
     Returns
     -------
@@ -157,20 +234,36 @@ def data_dir() -> Path:
     Raises
     ------
     FileNotFoundError
-        If the folder does not exist (for instance when ``randfb`` is installed without
-        the repository): the message says how to point ``RANDFB_DATA`` at it.
+        If the folder does not exist: the message says which path was tried, why, and
+        that ``RANDFB_DATA`` must be set to the ``data/`` folder of a clone of the book's
+        repository (the case of a non-editable install, ``pip install .``, whose
+        package lives in ``site-packages`` without the data).
+
+    Examples
+    --------
+    >>> from randfb.recordings import data_dir
+    >>> (data_dir() / "README.md").is_file()
+    True
     """
     override = os.environ.get(DATA_ENV_VAR)
     if override:
         folder = Path(override).expanduser()
-        origin = f"the environment variable {DATA_ENV_VAR}"
-    else:
-        folder = Path(__file__).resolve().parent.parent.parent / "data"
-        origin = "the repository layout (lib/randfb/../../data)"
+        if not folder.is_dir():
+            raise FileNotFoundError(
+                f"{DATA_ENV_VAR}={override!r} is not a folder: set {DATA_ENV_VAR} to the "
+                f"data/ folder of a clone of the book's repository, e.g. "
+                f"{DATA_ENV_VAR}=/path/to/clone/data"
+            )
+        return folder
+    folder = _PACKAGE_DIR.parent.parent / "data"
     if not folder.is_dir():
         raise FileNotFoundError(
-            f"recordings folder {folder} (from {origin}) does not exist; set "
-            f"{DATA_ENV_VAR} to the data/ folder of the randfb repository"
+            f"randfb cannot find its data folder: {DATA_ENV_VAR} is not set, and "
+            f"{folder} (the data/ folder of a clone, two levels above the package at "
+            f"{_PACKAGE_DIR}) does not exist, as after a non-editable install "
+            f"(pip install .). Set {DATA_ENV_VAR}=<clone>/data, the data/ folder of a "
+            f"clone of the book's repository (export {DATA_ENV_VAR}=/path/to/clone/data), "
+            f"or install the clone editable (pip install -e .)"
         )
     return folder
 
@@ -223,7 +316,8 @@ def load_recording(
     ----------
     name : str
         One of :func:`available_recordings`: the paper's ``'snare'``, ``'speech'``,
-        ``'flute'``, and ``'cello'``, ``'organ'``, ``'cymbal'``.
+        ``'flute'``, the instruments ``'cello'``, ``'organ'``, ``'cymbal'``, and the
+        environmental sounds ``'fire'``, ``'birds'``, ``'footsteps'``.
     sr : int, default 22050
         Sample rate of the result in Hz, > 0.
     duration : float, default 1.0
@@ -270,7 +364,13 @@ def load_recording(
 
     path = data_dir() / info.filename
     if not path.is_file():
-        raise FileNotFoundError(f"recording {name!r}: file {path} is missing")
+        origin = (f"{DATA_ENV_VAR}={os.environ[DATA_ENV_VAR]!r}"
+                  if os.environ.get(DATA_ENV_VAR) else "the clone's data/ folder")
+        raise FileNotFoundError(
+            f"recording {name!r}: file {path} is missing (looked in {path.parent}, from "
+            f"{origin}); set {DATA_ENV_VAR}=<clone>/data, the data/ folder of a clone of "
+            f"the book's repository, which holds {info.filename}"
+        )
     native_sr, pcm = wavfile.read(path)
     if pcm.ndim != 1 or pcm.dtype != np.int16:
         raise ValueError(f"{path} must be 16-bit mono PCM, found {pcm.dtype} {pcm.shape}")
