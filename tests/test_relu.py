@@ -1,10 +1,11 @@
 """Tests for randfb.relu and randfb.depth (the chapter after the first layer).
 
-Exact quantities are checked against independent oracles (a one-dimensional quadrature of
-the bivariate moment, the dense double sum over all pairs, closed forms for the impulse,
-the constant and the Nyquist sine) to floating-point tolerance; Monte Carlo statements use
-a fixed seed and 5 standard errors, the SE of a sample mean from the sample's standard
-deviation and the SE of a sample variance from its fourth central moment.
+Exact quantities are checked against independent oracles (a one-dimensional quadrature
+of the bivariate moment, the dense double sum over all pairs, closed forms for the
+impulse, the constant and the Nyquist sine) to floating-point tolerance; Monte Carlo
+statements use a fixed seed and 5 standard errors, the SE of a sample mean from the
+sample's standard deviation and the SE of a sample variance from its fourth central
+moment.
 """
 
 import time
@@ -51,7 +52,8 @@ def test_bivariate_moment_matches_quadrature(rho):
     a, b = 0.7, 1.9
     c = rho * np.sqrt(a * b)
     expected = a * b * (quadrature_moment(rho) - 0.25)
-    assert relu_square_covariance(c, a, b) == pytest.approx(expected, rel=1e-9, abs=1e-12)
+    value = relu_square_covariance(c, a, b)
+    assert value == pytest.approx(expected, rel=1e-9, abs=1e-12)
 
 
 def test_bivariate_moment_end_points_and_zero_variance():
@@ -59,7 +61,7 @@ def test_bivariate_moment_end_points_and_zero_variance():
     assert relu_square_covariance(-1.0, 1.0, 1.0) == pytest.approx(-0.25, abs=1e-15)
     assert relu_square_covariance(0.0, 1.0, 1.0) == pytest.approx(0.0, abs=1e-15)
     assert relu_square_covariance(0.0, 0.0, 3.0) == 0.0
-    # even part rho^2/2 and odd part: g(rho) - g(-rho) = h(rho)/2 is odd, positive for rho>0
+    # even part rho^2/2, odd part h/4: g(rho) + g(-rho) = rho^2, g(rho) > g(-rho)
     r = np.linspace(0.05, 1, 20)
     g_plus = relu_square_covariance(r, 1.0, 1.0)
     g_minus = relu_square_covariance(-r, 1.0, 1.0)
@@ -169,7 +171,8 @@ def test_exact_moments_match_simulation(name, T, stride):
     assert abs(relu.var(ddof=1) - var) <= N_SE * se_var, (relu.var(ddof=1), var, se_var)
     if stride == 1:  # the paired linear energies follow the paper's formula
         se_lin = float(sample_variance_se(linear))
-        assert abs(linear.var(ddof=1) - randfb.energy_variance(x, J, T)) <= N_SE * se_lin
+        lin_var = randfb.energy_variance(x, J, T)
+        assert abs(linear.var(ddof=1) - lin_var) <= N_SE * se_lin
 
 
 def test_simulation_is_reproducible_and_relu_below_linear():
