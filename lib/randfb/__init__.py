@@ -19,6 +19,7 @@ The numeric companion of the book on *Instabilities in Convnets for Raw Audio*
 * :mod:`randfb.simulate`    vectorised, chunked, threaded Monte Carlo
 * :mod:`randfb.strided`     strided layers: expected polyphase matrix, redundancy sweeps
 * :mod:`randfb.handcrafted` hand-crafted gammatone and mel FIR filterbanks
+* :mod:`randfb.training`    gradient descent towards a target bank: closed form, SGD, penalty
 * :mod:`randfb.relu`        the energy after a ReLU: exact mean and variance
 * :mod:`randfb.depth`       pooling and a second random layer, by simulation
 * :mod:`randfb.calculator`  the stability calculator behind ``python -m randfb``
@@ -94,6 +95,14 @@ from .scaling import (
 )
 from .signals import brownian_noise, impulse, nyquist_sine
 from .simulate import simulate_energy, simulate_frame_bounds
+from .training import (
+    DescentCurves,
+    descent_curves,
+    gradient_descent_filters,
+    sgd_filters,
+    tightness_penalty,
+    tightness_penalty_gradient,
+)
 from .weights import load_weights
 
 __version__ = "0.1.0"
@@ -117,6 +126,8 @@ __all__ = [
     "depth_energy_means",
     "DepthEnergies",
     "deviation_curves",
+    "descent_curves",
+    "DescentCurves",
     "DeviationCurves",
     "energy_eigenvalues",
     "energy_mean",
@@ -132,6 +143,7 @@ __all__ = [
     "fit_log_constant",
     "frame_bound_variance_bounds",
     "frame_bounds",
+    "gradient_descent_filters",
     "gammatone_filterbank",
     "gchisq_pdf",
     "gchisq_sf",
@@ -165,6 +177,7 @@ __all__ = [
     "relu_square_covariance",
     "relu_variance_parts",
     "sample_full_length_bounds",
+    "sgd_filters",
     "sample_variance_se",
     "simulate_depth",
     "simulate_energy",
@@ -172,4 +185,6 @@ __all__ = [
     "simulate_frame_bounds_nested",
     "simulate_relu_energy",
     "spectral_flatness",
+    "tightness_penalty",
+    "tightness_penalty_gradient",
 ]
