@@ -6,6 +6,11 @@ machine (math is rendered by the bundled MathJax, offline); every image loads; e
 math element is typeset by MathJax without error and no raw TeX is left in the text;
 every internal link and anchor resolves; no executed cell shows an error or stderr
 output; chapters offer their notebook for download and hide papermill's injected cell.
+
+Reading layout of every chapter, in a 1440 x 900 window: the code a reader sees without
+clicking is at most 20 % of the page's height, and no code block, shown or collapsed
+(opened first), scrolls sideways. The failure messages give the measured share, the
+heights or widths in pixels, and the largest or widest blocks with their cell tags.
 """
 
 from __future__ import annotations
@@ -104,10 +109,10 @@ def _fetch(context, url: str, cache: dict) -> tuple[int, str]:
     return cache[url]
 
 
-def _load(browser, url: str, base_url: str):
+def _load(browser, url: str, base_url: str, viewport: dict | None = None):
     """Open ``url`` in a fresh context, recording every problem while it loads."""
     problems = {"console": [], "pageerror": [], "failed": [], "status": [], "external": []}
-    context = browser.new_context()
+    context = browser.new_context(viewport=viewport) if viewport else browser.new_context()
     host = urlparse(base_url).netloc
 
     def route(route):
@@ -205,3 +210,150 @@ def test_index_redirects_to_root(browser, base_url):
 def test_every_toc_page_was_built(html_dir: Path):
     missing = [d for d in DOCNAMES if not (html_dir / f"{d}.html").is_file()]
     assert not missing, f"pages listed in _toc.yml but not built: {missing}"
+
+
+# Reading layout of the chapters, measured in a window of this size: a common laptop
+# screen, wide enough that the theme's text column has its full width (854 px, code
+# blocks 786 px, 88 characters of code need 774 px).
+READING_VIEWPORT = {"width": 1440, "height": 900}
+# Code a reader sees without clicking: at most this share of a chapter page's height
+# (the rest is prose, equations, figures, tables; setup, plotting, glue and check code
+# are collapsed with the cell tag hide-input, or removed).
+MAX_VISIBLE_CODE_SHARE = 0.20
+
+# Code blocks of a page: the input of every notebook cell and the literal blocks of the
+# text (not the outputs of cells).
+_CODE_BLOCKS_JS = """
+const article = document.querySelector('article.bd-article')
+  || document.querySelector('main');
+const CODE = '.cell_input, div[class*="highlight-"]';
+const isBlock = e => e.matches('.cell_input') || /(^| )highlight-/.test(e.className);
+const codeBlocks = Array.from(article.querySelectorAll(CODE))
+  .filter(e => !e.closest('.cell_output'))
+  .filter(e => !(e.parentElement && e.parentElement.closest(CODE)))
+  .filter(isBlock);
+const describe = e => {
+  const pre = e.querySelector('pre');
+  const cell = e.closest('.cell');
+  const tags = cell ? Array.from(cell.classList).filter(c => c.startsWith('tag_'))
+                          .map(c => c.slice(4)) : [];
+  const first = (pre ? pre.textContent : e.textContent).trim().split('\\n')[0];
+  const id = pre && pre.id ? pre.id : '(literal block)';
+  return {id, tags, first: first.slice(0, 60)};
+};
+"""
+
+VISIBLE_CODE_JS = "() => {" + _CODE_BLOCKS_JS + """
+  const shown = e => {
+    const r = e.getBoundingClientRect();
+    return r.height > 0 && r.width > 0
+      && e.checkVisibility({checkOpacity: true, checkVisibilityCSS: true});
+  };
+  const blocks = codeBlocks.filter(shown).map(e => ({
+      ...describe(e), height: e.getBoundingClientRect().height}));
+  return {
+    page: article.getBoundingClientRect().height,
+    code: blocks.reduce((sum, b) => sum + b.height, 0),
+    total_blocks: codeBlocks.length,
+    blocks: blocks.sort((a, b) => b.height - a.height),
+  };
+}
+"""
+
+# Every code block, hidden ones included (they are opened first, as a reader who clicks
+# "Show code cell source" or a solution's dropdown sees them): its width and the width
+# its longest line needs.
+CODE_OVERFLOW_JS = "() => {" + _CODE_BLOCKS_JS + """
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
+  document.querySelectorAll('.toggle-hidden')
+    .forEach(e => e.classList.remove('toggle-hidden'));
+  const pres = codeBlocks.map(e => [e, e.querySelector('pre')]).filter(([e, p]) => p);
+  const charWidth = p => {
+    const probe = document.createElement('span');
+    probe.textContent = 'x'.repeat(100);
+    p.appendChild(probe);
+    const width = probe.getBoundingClientRect().width / 100;
+    probe.remove();
+    return width;
+  };
+  const wide = pres.filter(([e, p]) => p.scrollWidth > p.clientWidth + 1);
+  const overflowing = wide.map(([e, p]) => {
+    const style = getComputedStyle(p);
+    const room = p.clientWidth - parseFloat(style.paddingLeft)
+      - parseFloat(style.paddingRight);
+    const fits = Math.floor(room / charWidth(p));
+    const lines = p.textContent.split('\\n');
+    const longest = lines.reduce((a, b) => (b.length > a.length ? b : a), '');
+    return {...describe(e), width: p.clientWidth, needed: p.scrollWidth, fits,
+            too_long: lines.filter(l => l.length > fits).length,
+            longest_chars: longest.length, longest: longest.trim().slice(0, 70)};
+  });
+  return {blocks: pres.length, overflowing};
+}
+"""
+
+SETTLE_JS = """
+async () => {
+  const images = Array.from(document.images);
+  images.forEach(img => { img.loading = 'eager'; });
+  await Promise.all(images.map(img => img.decode().catch(() => null)));
+  if (window.MathJax && MathJax.startup) { await MathJax.startup.promise; }
+}
+"""
+
+CHAPTER_DOCNAMES = [d for d in DOCNAMES if d in CHAPTERS]
+
+
+def _open_for_reading(browser, base_url: str, docname: str):
+    context, page, _ = _load(browser, f"{base_url}{docname}.html", base_url,
+                             viewport=READING_VIEWPORT)
+    page.evaluate(SETTLE_JS)
+    return context, page
+
+
+def _block_label(block: dict) -> str:
+    tags = f" [{', '.join(block['tags'])}]" if block["tags"] else " [no tag]"
+    return f"{block['id']}{tags} {block['first']!r}"
+
+
+@pytest.mark.parametrize("docname", CHAPTER_DOCNAMES)
+def test_chapter_shows_little_code(docname, browser, base_url):
+    """Visible (not collapsed) code is at most 20 % of the chapter page's height."""
+    context, page = _open_for_reading(browser, base_url, docname)
+    try:
+        measured = page.evaluate(VISIBLE_CODE_JS)
+    finally:
+        context.close()
+    share = measured["code"] / measured["page"]
+    largest = "; ".join(f"{b['height']:.0f} px {_block_label(b)}"
+                        for b in measured["blocks"][:5])
+    assert share <= MAX_VISIBLE_CODE_SHARE, (
+        f"{docname}: visible code is {100 * share:.1f} % of the page height "
+        f"({measured['code']:.0f} px of {measured['page']:.0f} px in a "
+        f"{READING_VIEWPORT['width']}x{READING_VIEWPORT['height']} window; "
+        f"{len(measured['blocks'])} of {measured['total_blocks']} code blocks shown), "
+        f"allowed {100 * MAX_VISIBLE_CODE_SHARE:.0f} %. Collapse setup, plotting, glue "
+        f"and check cells with the tag hide-input (or remove-input / remove-cell). "
+        f"Largest visible blocks: {largest}"
+    )
+
+
+@pytest.mark.parametrize("docname", CHAPTER_DOCNAMES)
+def test_chapter_code_fits_the_page(docname, browser, base_url):
+    """No code block, shown or collapsed, scrolls sideways."""
+    context, page = _open_for_reading(browser, base_url, docname)
+    try:
+        measured = page.evaluate(CODE_OVERFLOW_JS)
+    finally:
+        context.close()
+    overflowing = measured["overflowing"]
+    details = "; ".join(
+        f"{_block_label(b)}: {b['needed']} px wide in {b['width']} px (fits "
+        f"{b['fits']} characters; {b['too_long']} longer lines, the longest "
+        f"{b['longest_chars']}: {b['longest']!r})"
+        for b in overflowing
+    )
+    assert not overflowing, (
+        f"{docname}: {len(overflowing)} of {measured['blocks']} code blocks overflow "
+        f"horizontally in a {READING_VIEWPORT['width']} px wide window: {details}"
+    )
