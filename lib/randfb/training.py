@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.fft
 import scipy.linalg
+from threadpoolctl import threadpool_limits
 
 from ._validation import as_generator, check_filters, check_int, check_positive, check_signal
 from .energy import autocorrelation
@@ -433,14 +434,15 @@ def sgd_filters(x, w0, target, steps, *, eta, batch_size, n_runs, rng=None):
     lags = np.arange(T)
     scale = eta * N / batch_size
     done = 0
-    for i, stop in enumerate(steps):
-        for _ in range(stop - done):
-            n = gen.integers(0, N, size=(n_runs, batch_size))
-            frames = x[(n[..., None] - lags) % N]  # (runs, B, T)
-            outputs = error @ frames.transpose(0, 2, 1)  # (runs, J, B)
-            error -= scale * (outputs @ frames)
-        done = stop
-        out[i] = target + error
+    with threadpool_limits(1):  # small matrix products: threads cost more than they give
+        for i, stop in enumerate(steps):
+            for _ in range(stop - done):
+                n = gen.integers(0, N, size=(n_runs, batch_size))
+                frames = x[(n[..., None] - lags) % N]  # (runs, B, T)
+                outputs = error @ frames.transpose(0, 2, 1)  # (runs, J, B)
+                error -= scale * (outputs @ frames)
+            done = stop
+            out[i] = target + error
     return out
 
 
@@ -545,7 +547,8 @@ def penalised_descent_filters(r, w0, target, steps, *, beta, n_bins, eta):
     beta : array_like of float >= 0, shape (P,)
     n_bins : int >= T
         DFT bins of the penalty.
-    eta : float > 0
+    eta : float > 0, or array_like of them, shape (P,)
+        Step size, one for all ``beta`` or one each.
 
     Returns
     -------
@@ -569,15 +572,21 @@ def penalised_descent_filters(r, w0, target, steps, *, beta, n_bins, eta):
     if beta.ndim != 1 or not np.all(np.isfinite(beta)) or np.any(beta < 0):
         raise ValueError(f"beta must be a 1-D array of finite numbers >= 0, got {beta!r}")
     n_bins = _check_bins(n_bins, T)
-    eta = check_positive(eta, "eta")
+    eta = np.broadcast_to(np.asarray(eta, dtype=float), beta.shape)
+    if not np.all(np.isfinite(eta)) or np.any(eta <= 0):
+        raise ValueError(f"eta must be a number > 0 or one per beta, got {eta!r}")
     w = np.broadcast_to(w0, (beta.size, *w0.shape)).copy()
     out = np.empty((steps.size, beta.size, *w0.shape))
+    J = w0.shape[0]
+    eta_rows, beta_rows = eta[:, None, None], beta[:, None, None]
     done = 0
-    for i, stop in enumerate(steps):
-        for _ in range(stop - done):
-            w -= eta * ((w - target) @ Q + beta[:, None, None] * _penalty_gradient(w, n_bins))
-        done = stop
-        out[i] = w
+    with threadpool_limits(1):  # small matrix products: threads cost more than they give
+        for i, stop in enumerate(steps):
+            for _ in range(stop - done):
+                data = ((w - target).reshape(-1, T) @ Q).reshape(beta.size, J, T)
+                w -= eta_rows * (data + beta_rows * _penalty_gradient(w, n_bins))
+            done = stop
+            out[i] = w
     return out
 
 
