@@ -98,6 +98,18 @@ def test_curves_agree_with_the_filters(problem):
     np.testing.assert_array_equal(curves.steps, steps)
 
 
+def test_curves_of_a_batch_of_starts(problem):
+    _, r, w0, target = problem
+    starts = np.stack([w0, 2 * w0, target])
+    curves = descent_curves(r, starts, target, [0, 9])
+    assert curves.loss.shape == (3, 2)
+    for i in range(3):
+        one = descent_curves(r, starts[i], target, [0, 9])
+        np.testing.assert_allclose(curves.loss[i], one.loss, rtol=1e-12, atol=1e-300)
+        np.testing.assert_allclose(curves.distance[i], one.distance, rtol=1e-12)
+    assert np.all(curves.distance[2] == 0)
+
+
 def test_fit_loss_is_half_the_output_error_energy(problem):
     x, r, w0, target = problem
     direct = 0.5 * (randfb.filterbank_energy(x, w0 - target))

@@ -151,13 +151,14 @@ def best_fixed_step(r, T):
     return 2.0 / (low + high), float(rate), float(kappa)
 
 
-def _check_pair(w0, target):
+def _check_pair(w0, target, batch=False):
     w0 = check_filters(w0, name="w0").astype(np.float64)
     target = check_filters(target, name="target").astype(np.float64)
-    if w0.ndim != 2:
+    if w0.ndim != 2 and not batch:
         raise ValueError(f"w0 must have shape (J, T), got {w0.shape}")
-    if target.shape != w0.shape:
-        raise ValueError(f"target must have the shape of w0 {w0.shape}, got {target.shape}")
+    if target.shape != w0.shape[-2:]:
+        raise ValueError(
+            f"target must have the shape (J, T) = {w0.shape[-2:]} of w0, got {target.shape}")
     return w0, target
 
 
@@ -312,14 +313,17 @@ def descent_curves(r, w0, target, steps, *, eta=None, damping=None) -> DescentCu
 
     Parameters
     ----------
-    r, w0, target, steps, eta
+    r, target, steps, eta
         As in :func:`gradient_descent_filters` (``eta`` defaults to 1 with ``damping``).
+    w0 : array_like, shape (..., J, T)
+        Initial filters; leading axes are a batch of starts (one eigendecomposition).
     damping : float >= 0, optional
         Use the preconditioned descent of :func:`preconditioned_descent_filters`.
 
     Returns
     -------
     DescentCurves
+        ``loss`` and ``distance`` of shape ``(..., S)``.
 
     Examples
     --------
@@ -329,9 +333,9 @@ def descent_curves(r, w0, target, steps, *, eta=None, damping=None) -> DescentCu
     >>> c.loss.tolist(), c.distance.round(6).tolist()    # white: one step
     ([1.0, 0.0], [1.414214, 0.0])
     """
-    w0, target = _check_pair(w0, target)
+    w0, target = _check_pair(w0, target, batch=True)
     steps, _ = _check_steps(steps)
-    lam, U = autocorrelation_eigensystem(r, w0.shape[1])
+    lam, U = autocorrelation_eigensystem(r, w0.shape[-1])
     if damping is None:
         eta = _check_eta(eta, 1.0 / lam[-1])
         factor = 1.0 - eta * lam
@@ -340,10 +344,10 @@ def descent_curves(r, w0, target, steps, *, eta=None, damping=None) -> DescentCu
         eta = _check_eta(eta, 1.0)
         epsilon = damping * float(np.mean(lam))
         factor = 1.0 - eta * lam / (lam + epsilon) if epsilon > 0 else 1.0 - eta * (lam > 0)
-    energy = np.sum(((w0 - target) @ U) ** 2, axis=0)  # (T,)
-    powers = np.power.outer(factor, 2 * steps).T  # (S, T)
-    return DescentCurves(steps=steps, loss=0.5 * powers @ (lam * energy),
-                         distance=np.sqrt(powers @ energy))
+    energy = np.sum(((w0 - target) @ U) ** 2, axis=-2)  # (..., T)
+    powers = np.power.outer(factor, 2 * steps)  # (T, S)
+    return DescentCurves(steps=steps, loss=0.5 * (lam * energy) @ powers,
+                         distance=np.sqrt(energy @ powers))
 
 
 def filterbank_fit_loss(r, w, target):
