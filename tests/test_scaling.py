@@ -208,3 +208,20 @@ def test_fit_through_the_origin_is_least_squares_off_the_line():
         assert np.sum((J - other * np.log(T)) ** 2) > np.sum((J - c * np.log(T)) ** 2)
     assert c != pytest.approx(fit_log_constant(T, J, intercept=True)[0], rel=1e-3)
     assert c != pytest.approx(float(np.mean(J / np.log(T))), rel=1e-3)
+
+
+def test_running_mean_of_ratios_is_the_cumulative_mean_of_the_ratio():
+    from randfb.scaling import running_mean_of_ratios
+
+    mean_A = np.array([[0.8, 0.6, 0.5, 0.4], [0.9, 0.9, 0.9, 0.9]])
+    mean_B = np.array([[1.2, 1.5, 1.6, 1.8], [1.8, 0.9, 2.7, 1.8]])
+    ratio = mean_B / mean_A
+    expected = np.array([[ratio[r, : i + 1].mean() for i in range(4)] for r in range(2)])
+    np.testing.assert_allclose(running_mean_of_ratios(mean_A, mean_B), expected, rtol=1e-15)
+    # An increasing ratio: the running mean lies strictly below it after the first length.
+    running = running_mean_of_ratios(mean_A[0], mean_B[0])
+    assert running[0] == ratio[0, 0] and np.all(running[1:] < ratio[0, 1:])
+    with pytest.raises(ValueError, match="same non-empty shape"):
+        running_mean_of_ratios([1.0], [1.0, 2.0])
+    with pytest.raises(ValueError, match="mean_A"):
+        running_mean_of_ratios([0.0, 1.0], [1.0, 2.0])

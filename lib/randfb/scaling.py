@@ -46,6 +46,7 @@ __all__ = [
     "nested_frame_bounds",
     "simulate_frame_bounds_nested",
     "condition_summary",
+    "running_mean_of_ratios",
     "FiltersNeeded",
     "filters_for_condition",
     "fit_log_constant",
@@ -282,6 +283,52 @@ class FiltersNeeded:
     mean_kappa_fewer: float
     se_kappa_fewer: float
     evaluations: int
+
+
+def running_mean_of_ratios(mean_A, mean_B):
+    """Running mean, over the filter lengths so far, of the ratio of the mean bounds.
+
+    With ``r_i = mean_B[..., i] / mean_A[..., i]`` the ratio of the mean frame bounds at
+    the ``i``-th filter length, returns ``c_i = (r_0 + ... + r_i) / (i + 1)``. This is the
+    curve that the authors' public code plots as the mean condition number (repository
+    ``danedane-haider/Random-Filterbanks``, folder ``Instabilities of Convnets for Raw
+    Audio``, file ``fb_utils.py``, function ``exp_fb``: for each ``T`` in turn it appends
+    the ratio of the mean bounds to a list and records the mean of that list). Where the
+    ratio grows with ``T``, ``c_i < r_i`` for ``i >= 1``, which reads as
+    ``E[kappa] < E[B] / E[A]``, i.e. a positive ``Cov[A, kappa]``.
+
+    Parameters
+    ----------
+    mean_A, mean_B : array_like, shape (..., n_T)
+        Mean frame bounds, ``> 0``, the last axis over increasing filter lengths.
+
+    Returns
+    -------
+    ndarray, shape (..., n_T)
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ, an axis is empty, or a mean is not finite and > 0.
+
+    Used by: book/condition_numbers.ipynb.
+
+    Examples
+    --------
+    >>> from randfb.scaling import running_mean_of_ratios
+    >>> running_mean_of_ratios([1.0, 1.0, 1.0], [2.0, 4.0, 6.0])
+    array([2., 3., 4.])
+    """
+    A = np.asarray(mean_A, dtype=np.float64)
+    B = np.asarray(mean_B, dtype=np.float64)
+    if A.shape != B.shape or A.ndim == 0 or A.shape[-1] == 0:
+        raise ValueError(f"mean_A and mean_B must have the same non-empty shape (..., n_T), "
+                         f"got {A.shape} and {B.shape}")
+    for name, arr in (("mean_A", A), ("mean_B", B)):
+        if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+            raise ValueError(f"{name} must be finite and > 0")
+    ratio = B / A
+    return np.cumsum(ratio, axis=-1) / np.arange(1, ratio.shape[-1] + 1)
 
 
 def _fixed_seed(rng):
