@@ -5,27 +5,35 @@ The engine behind the command line ``randfb`` (:mod:`randfb.cli`) and the book p
 layer of ``J`` filters of length ``T`` on signals of ``N`` samples with stride ``d``:
 
 * *At initialisation*, how stable is it? :func:`random_layer_summary` simulates
-  ``A``, ``B`` and ``kappa = B / A`` at the energy-preserving ``sigma = sqrt(d / (J T))``
-  and summarises them (mean, median, 5 % and 95 % quantiles). ``kappa = inf`` when
-  ``A = 0`` (not a frame), which is certain when ``J < d`` or ``T < d``.
+  ``A``, ``B`` and ``kappa = B / A`` at ``sigma = sqrt(d / (J T))`` and summarises them
+  (mean, median, 5 % and 95 % quantiles). ``kappa = inf`` when ``A = 0`` (not a frame),
+  which is certain when ``J < d`` or ``T < d`` and has probability 0 otherwise. Where the
+  book proves ``E[kappa] = inf`` or ``Var[kappa] = inf`` (:func:`kappa_moments`) the
+  summary carries no mean, or no standard error of the mean.
 * *How many filters* does it take to bring the mean condition number down to a target?
-  :func:`smallest_J_for_kappa` searches over ``J`` by simulation, doubling then bisecting.
-  It relies on the mean of ``kappa`` decreasing in ``J``, which the chapters on condition
-  numbers and strided filterbanks show numerically.
+  :func:`smallest_J_for_kappa` searches over ``J`` by simulation, doubling then bisecting,
+  from the smallest ``J`` whose mean is finite.
 * *After training*, what are the frame bounds of my filters? :func:`conv1d_filters` turns a
   ``(J, T)`` or PyTorch ``Conv1d`` weight ``(J, 1, T)`` into a filterbank and
   :func:`filterbank_bounds` computes its exact ``A``, ``B`` and ``kappa`` (the same numbers
   as :func:`randfb.frame_bounds`, accumulated over chunks of filters to bound memory).
+
+Before computing, each estimates its memory (:func:`estimate_simulation`,
+:func:`estimate_filterbank_bounds`) and raises :class:`InsufficientMemory` when that
+exceeds the memory available on the machine, rather than failing after hours or being
+killed.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+import os
 import sys
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.fft
 
 from ._validation import (
     check_filter_shape,
@@ -36,11 +44,24 @@ from ._validation import (
     check_stride,
 )
 from .extremes import kappa_tilde
-from .frames import _bounds_of_blocks, _frame_operator_blocks, kappa_from_bounds
-from .simulate import CHUNK_BUDGET_BYTES, simulate_frame_bounds
+from .frames import (
+    _bounds_of_blocks,
+    _lp_fft_length,
+    _lp_from_power,
+    _polyphase_matrices,
+    can_be_frame,
+    kappa_from_bounds,
+    kappa_moment_threshold,
+)
+from .simulate import CHUNK_BUDGET_BYTES, N_THREADS, simulate_frame_bounds
+from .strided import polyphase_tap_counts
 
 #: The quantile levels reported next to the mean and the median.
 QUANTILE_LEVELS = (0.05, 0.95)
+#: A draw with ``kappa`` above this is recomputed in float64. Measured here: float32
+#: spectra leave an absolute error of about ``1e-7 B`` on ``A``, so beyond ``kappa = 1e4``
+#: the relative error of ``A`` exceeds ``1e-3`` and near ``1e7`` ``A`` rounds to 0.
+FLOAT32_KAPPA_LIMIT = 1e4
 
 
 # ----------------------------------------------------------------------------- summaries
@@ -50,8 +71,9 @@ QUANTILE_LEVELS = (0.05, 0.95)
 class Summary:
     """Mean, median and the 5 % and 95 % quantiles of a sample (``inf`` allowed).
 
-    ``standard_error`` is the Monte Carlo standard error of the mean, ``std / sqrt(n)``
-    (``inf`` when the mean is infinite).
+    ``standard_error`` is the Monte Carlo standard error of the mean, ``std / sqrt(n)``;
+    NaN where it means nothing: one draw, an infinite mean, or a quantity whose variance
+    is infinite or not known to be finite. ``count`` is the sample size.
     """
 
     mean: float
@@ -59,6 +81,7 @@ class Summary:
     q05: float
     q95: float
     standard_error: float
+    count: int = 0
 
     def as_dict(self) -> dict:
         return {"mean": self.mean, "median": self.median, "q05": self.q05, "q95": self.q95,
@@ -91,8 +114,12 @@ def quantile(values, q) -> float:
     return float(s[lo] + frac * (s[hi] - s[lo]))
 
 
-def summarize(values) -> Summary:
+def summarize(values, *, mean_finite=True, variance_finite=True) -> Summary:
     """:class:`Summary` of a sample of non-negative numbers, some possibly ``+inf``.
+
+    ``mean_finite=False`` declares the population mean infinite (``mean = inf`` whatever
+    the sample); ``variance_finite`` False or None (not known) leaves the standard error
+    undefined (NaN), as does a sample of one.
 
     Examples
     --------
@@ -100,14 +127,311 @@ def summarize(values) -> Summary:
     >>> s = summarize([1.0, 2.0, 3.0, 4.0, 5.0])
     >>> s.mean, s.median, s.q05, s.q95
     (3.0, 3.0, 1.2, 4.8)
+    >>> summarize([2.0, 9.0], mean_finite=False).mean, summarize([3.0]).standard_error
+    (inf, nan)
     """
     v = np.asarray(values, dtype=float).ravel()
     finite = bool(np.isfinite(v).all())
-    mean = float(v.mean()) if finite else math.inf
-    se = float(v.std(ddof=1) / np.sqrt(v.size)) if finite and v.size > 1 else (
-        0.0 if finite else math.inf)
+    mean = float(v.mean()) if finite and mean_finite is not False else math.inf
+    if math.isfinite(mean) and variance_finite is True and v.size > 1:
+        se = float(v.std(ddof=1) / np.sqrt(v.size))
+    else:
+        se = math.nan
     lo, hi = QUANTILE_LEVELS
-    return Summary(mean, quantile(v, 0.5), quantile(v, lo), quantile(v, hi), se)
+    return Summary(mean, quantile(v, 0.5), quantile(v, lo), quantile(v, hi), se, int(v.size))
+
+
+# ------------------------------------------------------- what the theory says of a shape
+
+
+@dataclass(frozen=True)
+class KappaMoments:
+    """Which moments of ``kappa`` are finite for Gaussian layers of one shape.
+
+    ``threshold`` is :func:`randfb.kappa_moment_threshold`'s ``p*`` (``E[kappa^p] < inf``
+    exactly when ``p < p*``), None where the book proves nothing (``d`` does not divide
+    ``T``, or ``T < 2d``); ``mean_finite`` and ``variance_finite`` are ``p* > 1`` and
+    ``p* > 2``, None when ``p*`` is None. A shape that is never a frame has ``p* = 0``.
+    """
+
+    J: int
+    T: int
+    stride: int
+    threshold: float | None
+
+    @property
+    def mean_finite(self) -> bool | None:
+        return None if self.threshold is None else self.threshold > 1
+
+    @property
+    def variance_finite(self) -> bool | None:
+        return None if self.threshold is None else self.threshold > 2
+
+    def as_dict(self) -> dict:
+        return {"threshold": self.threshold, "mean_finite": self.mean_finite,
+                "variance_finite": self.variance_finite}
+
+
+def kappa_moments(J, T, stride=1) -> KappaMoments:
+    """:class:`KappaMoments` of the shape ``(J, T, stride)``.
+
+    Examples
+    --------
+    >>> from randfb.calculator import kappa_moments
+    >>> m = kappa_moments(4, 64)           # p* = 2: mean finite, variance infinite
+    >>> m.threshold, m.mean_finite, m.variance_finite
+    (2.0, True, False)
+    >>> kappa_moments(8, 30, 4).mean_finite is None   # 4 does not divide 30: not proved
+    True
+    """
+    J, T = check_filter_shape(J, T)
+    stride = check_int(stride, "stride", minimum=1)
+    return KappaMoments(J, T, stride, kappa_moment_threshold(J, T, stride))
+
+
+def first_J_with_finite_mean(stride) -> int:
+    """``d + 2``: the smallest ``J`` with ``E[kappa] < inf`` (``p* = (J - d + 1)/2 > 1``).
+
+    Proved for ``d | T`` and ``T >= 2d``; for every ``J <= d + 1`` the mean is infinite
+    there, so no ``J`` below ``d + 2`` meets any finite target on the mean.
+
+    Examples
+    --------
+    >>> from randfb.calculator import first_J_with_finite_mean
+    >>> first_J_with_finite_mean(1), first_J_with_finite_mean(4)
+    (3, 6)
+    """
+    return check_int(stride, "stride", minimum=1) + 2
+
+
+def expected_gain_range(J, T, stride=1) -> tuple[float, float]:
+    """Range of ``E||Phi x||^2 / ||x||^2`` over signals ``x``, at ``sigma^2 = d / (J T)``.
+
+    The expected frame operator is block-diagonal with blocks ``E[P(m)]``, whose
+    eigenvalues are ``J sigma^2 n_c = d n_c / T`` (the chapter on strided filterbanks,
+    :func:`randfb.strided.expected_polyphase_matrix`), with ``n_c`` the polyphase tap
+    counts (:func:`randfb.strided.polyphase_tap_counts`). When ``d`` divides ``T`` every
+    ``n_c = T / d`` and the range is ``(1, 1)``: ``E||Phi x||^2 = ||x||^2`` for every
+    ``x``, the sense in which this ``sigma`` is energy-preserving. Otherwise the gains
+    span ``(d floor(T/d) / T, d ceil(T/d) / T)``, equal to 1 only on average over ``x``
+    (the mean of the ``n_c`` is ``T / d``); the lower end is 0 when ``T < d``.
+
+    Examples
+    --------
+    >>> from randfb.calculator import expected_gain_range
+    >>> expected_gain_range(8, 32, 4), tuple(round(g, 4) for g in expected_gain_range(8, 30, 4))
+    ((1.0, 1.0), (0.9333, 1.0667))
+    """
+    J, T = check_filter_shape(J, T)
+    stride = check_int(stride, "stride", minimum=1)
+    counts = polyphase_tap_counts(T, stride)
+    return float(stride * counts.min() / T), float(stride * counts.max() / T)
+
+
+# ----------------------------------------------------------- memory and time, beforehand
+
+
+class InsufficientMemory(MemoryError):
+    """A computation would need more memory than the machine has available."""
+
+
+@dataclass(frozen=True)
+class ResourceEstimate:
+    """Peak memory (bytes) and rough run time (seconds) of a computation, estimated.
+
+    Memory is an upper estimate of the temporaries (modelled on the arrays the code
+    allocates, checked against ``tracemalloc`` peaks at N up to 2**22); the time comes from
+    a cost model of the FFTs and eigenvalue problems at a rate measured on a 2-core
+    machine, good to a factor of a few.
+    """
+
+    bytes: int
+    seconds: float
+
+
+def available_memory() -> int:
+    """Bytes of memory available now: ``MemAvailable`` of ``/proc/meminfo`` on Linux,
+    otherwise the physical memory (``os.sysconf``), otherwise 4 GiB."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return 4 * 2**30
+
+
+def format_bytes(n) -> str:
+    """``n`` bytes in B, kB, MB, GB, TB... (powers of 1000), three significant digits.
+
+    Examples
+    --------
+    >>> from randfb.calculator import format_bytes
+    >>> format_bytes(512), format_bytes(2.5e9), format_bytes(3e15)
+    ('512 B', '2.50 GB', '3.00 PB')
+    """
+    n = float(n)
+    for unit in ("B", "kB", "MB", "GB", "TB", "PB"):
+        if n < 1000 or unit == "PB":
+            text = f"{n:#.3g}"
+            return f"{n:.0f} {unit}" if unit == "B" else f"{text.rstrip('.')} {unit}"
+        n /= 1000
+    raise AssertionError("unreachable")
+
+
+def format_seconds(s) -> str:
+    """A duration, rounded: ``'0.3 s'``, ``'42 s'``, ``'7 min'``, ``'3.2 h'``, ``'12 days'``.
+
+    Examples
+    --------
+    >>> from randfb.calculator import format_seconds
+    >>> format_seconds(0.31), format_seconds(420), format_seconds(3e6)
+    ('0.3 s', '7 min', '35 days')
+    """
+    s = float(s)
+    if s < 10:
+        return f"{s:.1f} s"
+    if s < 120:
+        return f"{s:.0f} s"
+    if s < 7200:
+        return f"{s / 60:.0f} min"
+    if s < 3 * 86400:
+        return f"{s / 3600:.1f} h"
+    return f"{s / 86400:.0f} days"
+
+
+# Seconds per unit of work (one butterfly of an FFT, one flop of a small eigenproblem),
+# single thread, float64; measured on the book's 2-core machine.
+_SECONDS_PER_UNIT = {"stride 1": 2e-9, "strided": 4e-9}
+
+
+def _per_draw_bytes(N, J, T, stride, itemsize):
+    """Temporaries of one draw of :func:`randfb.simulate_frame_bounds` (bytes)."""
+    if stride == 1:
+        L = _lp_fft_length(T, N)
+        return itemsize * (J * T + 2.5 * J * L + 3 * N)
+    return itemsize * (J * T + 3.5 * J * N + 2 * N * stride + 4 * N)
+
+
+def _simulate_chunk_draws(N, J, T, stride):
+    """Draws per chunk, as :func:`randfb.simulate_frame_bounds` sizes them."""
+    if stride == 1:
+        per_draw = 4 * J * T + 8 * J * (N // 2 + 1) * 2 + 8 * N
+    else:
+        per_draw = 4 * J * T + 16 * J * N * 2 + 16 * N * stride * 2
+    return max(1, CHUNK_BUDGET_BYTES // per_draw)
+
+
+def _per_draw_seconds(N, J, T, stride):
+    log2 = math.log2
+    if stride == 1:
+        L = _lp_fft_length(T, N)
+        units = J * L * log2(max(L, 2)) + 2 * N * log2(max(N, 2))
+        return units * _SECONDS_PER_UNIT["stride 1"]
+    n_freq = N // (2 * stride) + 1
+    units = J * N * log2(max(N, 2)) + n_freq * (J * stride**2 + 10 * stride**3)
+    return units * _SECONDS_PER_UNIT["strided"]
+
+
+def estimate_simulation(N, J, T, n_draws, stride=1, dtype=np.float64) -> ResourceEstimate:
+    """Memory and time of :func:`randfb.simulate_frame_bounds` with these arguments.
+
+    The simulator holds ``N_THREADS`` chunks of draws at once, each of
+    ``max(1, CHUNK_BUDGET_BYTES // cost)`` draws, plus the sample of ``A`` and ``B`` (and
+    the calculator's ``kappa`` and sorted copies). One draw of ``J`` filters needs about
+    ``(J T + 2.5 J L + 3 N)`` numbers at stride 1 (``L`` the FFT length, ``~2T`` or ``N``)
+    and ``(J T + 3.5 J N + 2 N d + 4 N)`` at stride ``d``.
+
+    Examples
+    --------
+    >>> from randfb.calculator import estimate_simulation
+    >>> e = estimate_simulation(10**12, J=8, T=64, n_draws=1000)
+    >>> e.bytes > 10**13
+    True
+    """
+    itemsize = np.dtype(dtype).itemsize
+    per_draw = _per_draw_bytes(N, J, T, stride, itemsize)
+    draws = min(n_draws, _simulate_chunk_draws(N, J, T, stride))
+    concurrent = min(N_THREADS, math.ceil(n_draws / draws))
+    memory = concurrent * draws * per_draw + 6 * 8 * n_draws
+    seconds = n_draws * _per_draw_seconds(N, J, T, stride) / concurrent
+    return ResourceEstimate(int(memory), float(seconds))
+
+
+def _bounds_chunk_filters(N, T, stride):
+    per_filter = 16 * _lp_fft_length(T, N) if stride == 1 else 32 * N
+    return max(1, CHUNK_BUDGET_BYTES // per_filter)
+
+
+def estimate_filterbank_bounds(N, J, T, stride=1) -> ResourceEstimate:
+    """Memory and time of :func:`filterbank_bounds` for ``J`` filters of length ``T``.
+
+    Chunks of filters are transformed in turn; at stride 1 their power spectra (length
+    ``L``) are summed and one transform of length ``N`` follows; at stride ``d`` the
+    ``N / (2d) + 1`` polyphase matrices (``d x d``, complex) are summed and diagonalised.
+
+    Examples
+    --------
+    >>> from randfb.calculator import estimate_filterbank_bounds
+    >>> estimate_filterbank_bounds(10**9, J=128, T=512, stride=4).bytes > 10**11
+    True
+    """
+    c = min(J, _bounds_chunk_filters(N, T, stride))
+    if stride == 1:
+        L = _lp_fft_length(T, N)
+        memory = 8 * J * T + 24 * c * L + 32 * N
+        units = J * L * math.log2(max(L, 2)) + 2 * N * math.log2(max(N, 2))
+        seconds = units * _SECONDS_PER_UNIT["stride 1"]
+    else:
+        memory = 8 * J * T + 24 * c * N + 24 * N * stride + 8 * N
+        seconds = _per_draw_seconds(N, J, T, stride)
+    return ResourceEstimate(int(memory), float(seconds))
+
+
+def check_memory(estimate, what, *, available=None) -> None:
+    """Raise :class:`InsufficientMemory` if ``estimate`` exceeds the available memory.
+
+    The message says what would not fit and how much it would need, in one line.
+    """
+    available = available_memory() if available is None else available
+    if estimate.bytes > available:
+        raise InsufficientMemory(
+            f"{what} would need about {format_bytes(estimate.bytes)} of memory, more than "
+            f"the {format_bytes(available)} available on this machine")
+
+
+# ------------------------------------------------------------------ simulating a layer
+
+
+def _simulate(N, J, T, n_draws, stride, entropy, progress):
+    """``(A, B, dtype)``: float32 draws, redone in float64 if any draw is near-singular.
+
+    ``entropy`` (an int, a list of ints, or None for fresh entropy) seeds both attempts
+    through a new :class:`numpy.random.SeedSequence` each (spawning changes a sequence),
+    so a seed gives the same result every time. A layer that can be a frame is one almost surely;
+    float32 could still round a tiny ``A`` to 0, hence the float64 pass wherever
+    ``kappa > FLOAT32_KAPPA_LIMIT`` in some draw.
+    """
+    if entropy is None:
+        entropy = np.random.SeedSequence().entropy
+
+    def generator():
+        return np.random.default_rng(np.random.SeedSequence(entropy))
+
+    A, B = simulate_frame_bounds(N, J, T, n_draws, stride=stride, rng=generator(),
+                                 progress=progress)
+    if can_be_frame(J, T, stride) and np.any(A * FLOAT32_KAPPA_LIMIT < B):
+        check_memory(estimate_simulation(N, J, T, n_draws, stride, np.float64),
+                     f"recomputing {n_draws} draws in float64")
+        A, B = simulate_frame_bounds(N, J, T, n_draws, stride=stride,
+                                     rng=generator(), progress=progress,
+                                     dtype=np.float64)
+        return A, B, "float64"
+    return A, B, "float32"
 
 
 @dataclass(frozen=True)
@@ -127,6 +451,14 @@ class LayerSummary:
     kappa: Summary
     frame_fraction: float
     kappa_tilde: float
+    moments: KappaMoments = None
+    gain_range: tuple = (1.0, 1.0)
+    precision: str = "float32"
+
+    @property
+    def energy_preserving(self) -> bool:
+        """``E||Phi x||^2 = ||x||^2`` for every ``x`` (true exactly when ``d | T``)."""
+        return self.gain_range == (1.0, 1.0)
 
     def as_dict(self) -> dict:
         return {
@@ -135,6 +467,9 @@ class LayerSummary:
             "draws": self.n_draws, "seed": self.seed,
             "A": self.A.as_dict(), "B": self.B.as_dict(), "kappa": self.kappa.as_dict(),
             "frame_fraction": self.frame_fraction, "kappa_tilde": self.kappa_tilde,
+            "kappa_moments": self.moments.as_dict(),
+            "energy_preserving": self.energy_preserving,
+            "expected_gain_range": list(self.gain_range), "precision": self.precision,
         }
 
 
@@ -142,14 +477,22 @@ def random_layer_summary(N, J, T, n_draws, *, stride=1, seed=0, progress=False) 
     """Distribution of ``A``, ``B`` and ``kappa`` of random Gaussian layers of one shape.
 
     Draws ``n_draws`` filterbanks of ``J`` filters of length ``T`` with i.i.d.
-    ``N(0, sigma^2)`` weights at the energy-preserving ``sigma = sqrt(stride / (J T))``
-    (the default of :func:`randfb.simulate_frame_bounds`, for which the expected frame
-    operator is the identity), computes their optimal frame bounds exactly, and summarises
-    them. ``kappa = inf`` for a draw with ``A = 0``, which is certain when ``J < stride``
-    or ``T < stride`` (:func:`randfb.can_be_frame`; ``A`` is then set to 0 exactly rather than left
-    at round-off); ``frame_fraction`` is the fraction of draws with ``A > 0``.
-    ``kappa_tilde`` is the paper's stride-1 prediction ``(1 + 2 r) / (1 - 2 r)``,
-    ``r = sqrt(log T / J)``, NaN where ``J <= 4 log T``.
+    ``N(0, sigma^2)`` weights at ``sigma = sqrt(stride / (J T))`` (the default of
+    :func:`randfb.simulate_frame_bounds`; energy-preserving, ``E||Phi x||^2 = ||x||^2`` for
+    every ``x``, when the stride divides ``T``: see :func:`expected_gain_range`), computes
+    their optimal frame bounds exactly, and summarises them.
+
+    * ``A = 0`` is decided exactly: when ``J < stride`` or ``T < stride`` the layer is never
+      a frame (:func:`randfb.can_be_frame`; ``kappa = inf`` in every draw), otherwise it is
+      one almost surely, and the draws are redone in float64 if float32 leaves some ``A``
+      near its resolution (``kappa > FLOAT32_KAPPA_LIMIT``).
+    * The summary of ``kappa`` follows :func:`kappa_moments`: its ``mean`` is ``inf`` where
+      ``E[kappa] = inf`` (``J <= d + 1`` with ``d | T``, ``T >= 2d``), and its standard error
+      NaN where ``Var[kappa]`` is infinite (``J <= d + 3``) or not known to be finite; the
+      median and quantiles are then the summary to read.
+    * ``frame_fraction`` is the fraction of draws with ``A > 0``; ``kappa_tilde`` the
+      paper's stride-1 prediction ``(1 + 2 r) / (1 - 2 r)``, ``r = sqrt(log T / J)``, NaN
+      where ``J <= 4 log T``.
 
     Parameters
     ----------
@@ -170,24 +513,37 @@ def random_layer_summary(N, J, T, n_draws, *, stride=1, seed=0, progress=False) 
     -------
     LayerSummary
 
+    Raises
+    ------
+    InsufficientMemory
+        If the simulation would need more memory than is available (checked first).
+
     Examples
     --------
     >>> from randfb.calculator import random_layer_summary
     >>> s = random_layer_summary(256, J=16, T=16, n_draws=200, seed=0)
     >>> bool(s.A.q05 <= s.A.median <= s.A.q95 < 1 < s.B.q05 <= s.B.median <= s.B.q95)
     True
+    >>> random_layer_summary(256, J=2, T=16, n_draws=50, seed=0).kappa.mean   # E = inf
+    inf
     """
     N = check_int(N, "N", minimum=1)
     J, T = check_filter_shape(J, T, N)
     n_draws = check_n_draws(n_draws)
     stride = check_stride(stride, N)
-    # frame_bounds sets A = 0 exactly where the layer cannot be a frame (can_be_frame).
-    A, B = simulate_frame_bounds(N, J, T, n_draws, stride=stride, rng=seed, progress=progress)
-    kappa = kappa_from_bounds(A, B)
+    if seed is not None:
+        seed = check_int(seed, "seed", minimum=0)
+    check_memory(estimate_simulation(N, J, T, n_draws, stride, np.float32),
+                 f"simulating {n_draws} random layers of J = {J} filters at N = {N}")
+    A, B, precision = _simulate(N, J, T, n_draws, stride, seed, progress)
+    moments = kappa_moments(J, T, stride)
+    kappa = summarize(kappa_from_bounds(A, B), mean_finite=moments.mean_finite,
+                      variance_finite=moments.variance_finite)
     return LayerSummary(
         N=N, J=J, T=T, stride=stride, sigma=float(np.sqrt(stride / (J * T))),
-        n_draws=n_draws, seed=seed, A=summarize(A), B=summarize(B), kappa=summarize(kappa),
+        n_draws=n_draws, seed=seed, A=summarize(A), B=summarize(B), kappa=kappa,
         frame_fraction=float(np.mean(A > 0)), kappa_tilde=float(kappa_tilde(J, T)),
+        moments=moments, gain_range=expected_gain_range(J, T, stride), precision=precision,
     )
 
 
@@ -199,8 +555,10 @@ class JSearch:
     """Result of :func:`smallest_J_for_kappa`.
 
     ``J`` is the smallest number of filters found whose simulated mean ``kappa`` is at most
-    ``target_kappa`` (None if ``J_max`` does not reach it); ``evaluations`` maps every ``J``
-    simulated during the search to the :class:`Summary` of its ``kappa``.
+    ``target_kappa`` (None if ``J_max`` does not reach it, or no ``J`` can: ``T < d``);
+    ``evaluations`` maps every ``J`` simulated during the search to the :class:`Summary`
+    of its ``kappa``. ``J_start`` is where the search began (the smallest ``J`` with a
+    finite mean); ``memory_limited`` says that ``J_max`` was lowered to what fits in memory.
     """
 
     target_kappa: float
@@ -208,6 +566,8 @@ class JSearch:
     J_max: int
     n_draws: int
     evaluations: dict = field(default_factory=dict)
+    J_start: int = 1
+    memory_limited: bool = False
 
     @property
     def mean_kappa(self) -> float | None:
@@ -216,26 +576,46 @@ class JSearch:
     def as_dict(self) -> dict:
         return {
             "target_kappa": self.target_kappa, "J": self.J, "J_max": self.J_max,
-            "draws": self.n_draws,
-            "evaluations": [{"J": J, "mean_kappa": s.mean, "mean_standard_error": s.standard_error}
+            "J_start": self.J_start, "draws": self.n_draws,
+            "memory_limited": self.memory_limited,
+            "evaluations": [{"J": J, "draws": s.count, "mean_kappa": s.mean,
+                             "mean_standard_error": s.standard_error}
                             for J, s in sorted(self.evaluations.items())],
         }
 
 
+def _largest_J_that_fits(N, T, n_draws, stride, J_max, available):
+    """Largest ``J <= J_max`` whose simulation fits in ``available`` bytes (0 if none)."""
+    def fits(J):
+        return estimate_simulation(N, J, T, n_draws, stride).bytes <= available
+
+    if fits(J_max):
+        return J_max
+    lo, hi = 0, J_max  # fits(lo) (or lo = 0), not fits(hi)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if fits(mid) else (lo, mid)
+    return lo
+
+
 def smallest_J_for_kappa(N, T, target_kappa, *, stride=1, n_draws=200, seed=0, J_max=4096,
-                         progress=False) -> JSearch:
+                         progress=False, known=None) -> JSearch:
     """Smallest number of filters ``J`` whose simulated mean condition number is ``<= target``.
 
     The mean of ``kappa`` over random layers at ``sigma = sqrt(stride / (J T))`` decreases
     with ``J`` (more filters average the Littlewood-Paley sum over more chi-squared terms;
-    the chapters on condition numbers and strided filterbanks show it), so the search
-    first doubles ``J`` from ``stride`` (fewer filters than the stride are never a frame)
-    until the target is met, then bisects between the last failure and the first success.
-    That costs about ``2 log2(J / stride)`` simulations of ``n_draws`` layers each. Every
-    ``J`` gets its own random stream derived from ``(seed, J)``, so the estimate at a given
-    ``J`` does not depend on the path of the search. Near the answer the Monte Carlo error
-    of the mean (reported per evaluation) can move it by a filter or two; raise ``n_draws``
-    to sharpen it.
+    the chapters on condition numbers and strided filterbanks show it numerically). It is
+    infinite for ``J <= d + 1`` (proved for ``d | T``, ``T >= 2d``:
+    :func:`randfb.kappa_moment_threshold`), so no smaller ``J`` can meet a finite target
+    and a sample mean there means nothing: the search starts at ``J = d + 2``
+    (:func:`first_J_with_finite_mean`), doubles ``J`` until the target is met, then bisects
+    between the last failure and the first success, about ``2 log2(J / (d + 2))``
+    simulations of ``n_draws`` layers each. Every ``J`` gets its own random stream from
+    ``(seed, J)``, so the estimate at a given ``J`` does not depend on the path of the
+    search. Near the answer the Monte Carlo error of the mean can move it by a filter or
+    two; for ``J <= d + 3`` the variance of ``kappa`` is infinite and the sample mean
+    converges slowly. ``J_max`` is lowered to the largest ``J`` whose simulation fits in
+    memory.
 
     Parameters
     ----------
@@ -249,11 +629,16 @@ def smallest_J_for_kappa(N, T, target_kappa, *, stride=1, n_draws=200, seed=0, J
     n_draws : int, >= 1
         Random layers simulated at each ``J`` visited.
     seed : int >= 0 or None
-    J_max : int, >= stride
+    J_max : int, >= stride + 2
         Largest ``J`` tried; ``J`` is None in the result if the target is not met there.
     progress : bool or callable
         ``True`` prints the simulators' progress on stderr; a callable is called as
         ``progress(J, done, total)`` while simulating at ``J``.
+    known : dict, optional
+        ``{J: Summary}`` of ``kappa`` already simulated (e.g. the layer the user asked
+        about); used instead of simulating at those ``J``. The doubling stops at the
+        smallest known ``J`` that meets the target, and ``J_max`` is raised to it, so the
+        answer never exceeds it.
 
     Returns
     -------
@@ -274,36 +659,61 @@ def smallest_J_for_kappa(N, T, target_kappa, *, stride=1, n_draws=200, seed=0, J
         raise ValueError(f"target_kappa must be > 1 (kappa = B / A >= 1 always), got {target}")
     stride = check_stride(stride, N)
     n_draws = check_n_draws(n_draws)
-    J_max = check_int(J_max, "J_max", minimum=stride)
+    start = first_J_with_finite_mean(stride)
+    J_max = check_int(J_max, "J_max", minimum=start)
     if seed is not None:
         seed = check_int(seed, "seed", minimum=0)
     evaluations: dict[int, Summary] = {}
+    ceiling = None
+    for J, s in (known or {}).items():
+        J = check_int(J, "known J", minimum=1)
+        if J >= start:
+            evaluations[J] = s
+            if s.mean <= target and (ceiling is None or J < ceiling):
+                ceiling = J
+    if ceiling is not None:
+        J_max = max(J_max, ceiling)
+    if T < stride:  # never a frame, whatever J
+        return JSearch(target, None, J_max, n_draws, evaluations, start)
+    available = available_memory()
+    fitting = _largest_J_that_fits(N, T, n_draws, stride, J_max, available)
+    if fitting < start:
+        check_memory(estimate_simulation(N, start, T, n_draws, stride),
+                     f"the search over J (from J = {start}, {n_draws} draws each)",
+                     available=available)
+    memory_limited = fitting < J_max
+    if memory_limited:
+        J_max = fitting
+        if ceiling is not None and ceiling > J_max:
+            J_max = ceiling  # known: nothing beyond it is simulated
 
     def passes(J):
         if J not in evaluations:
             entropy = None if seed is None else [seed, J]
-            rng = np.random.default_rng(np.random.SeedSequence(entropy))
             report = functools.partial(progress, J) if callable(progress) else progress
-            A, B = simulate_frame_bounds(N, J, T, n_draws, stride=stride, rng=rng,
-                                         progress=report)
-            evaluations[J] = summarize(kappa_from_bounds(A, B))
+            A, B, _ = _simulate(N, J, T, n_draws, stride, entropy, report)
+            m = kappa_moments(J, T, stride)
+            evaluations[J] = summarize(kappa_from_bounds(A, B), mean_finite=m.mean_finite,
+                                       variance_finite=m.variance_finite)
         return evaluations[J].mean <= target
 
-    return JSearch(target, _smallest_passing(passes, stride, J_max), J_max, n_draws, evaluations)
+    found = _smallest_passing(passes, start, J_max, ceiling)
+    return JSearch(target, found, J_max, n_draws, evaluations, start, memory_limited)
 
 
-def _smallest_passing(passes, start, maximum):
+def _smallest_passing(passes, start, maximum, ceiling=None):
     """Smallest integer ``n`` in ``start..maximum`` with ``passes(n)``, or None.
 
     ``passes`` must be monotone (false, then true from some ``n`` on). Doubling from
     ``start`` finds a passing ``n`` in ``O(log n)`` calls, then bisection between the last
-    failing value and it finds the smallest.
+    failing value and it finds the smallest. A ``ceiling`` known to pass caps the doubling.
     """
-    lo, hi = start - 1, start  # lo fails (or lies below the range), hi is to be tried
+    top = maximum if ceiling is None else min(maximum, ceiling)
+    lo, hi = start - 1, min(start, top)  # lo fails (or lies below the range)
     while not passes(hi):
-        if hi >= maximum:
+        if hi >= top:
             return None
-        lo, hi = hi, min(2 * hi, maximum)
+        lo, hi = hi, min(2 * hi, top)
     while hi - lo > 1:
         mid = (lo + hi) // 2
         if passes(mid):
@@ -370,7 +780,11 @@ def _filter_progress(progress):
 
 @dataclass(frozen=True)
 class FilterbankBounds:
-    """Frame bounds of one filterbank (see :func:`filterbank_bounds`)."""
+    """Frame bounds of one filterbank (see :func:`filterbank_bounds`).
+
+    ``kappa`` is ``B / A``, ``inf`` when ``A = 0 < B`` (not a frame) and NaN for the zero
+    layer (``A = B = 0``: ``0 / 0``).
+    """
 
     N: int
     J: int
@@ -380,7 +794,13 @@ class FilterbankBounds:
     B: float
 
     @property
+    def is_zero(self) -> bool:
+        return self.B == 0
+
+    @property
     def kappa(self) -> float:
+        if self.is_zero:
+            return math.nan
         return float(kappa_from_bounds(self.A, self.B))
 
     @property
@@ -389,18 +809,20 @@ class FilterbankBounds:
 
     def as_dict(self) -> dict:
         return {"filters": {"N": self.N, "J": self.J, "T": self.T, "stride": self.stride},
-                "A": self.A, "B": self.B, "kappa": self.kappa, "is_frame": self.is_frame}
+                "A": self.A, "B": self.B, "kappa": self.kappa, "is_frame": self.is_frame,
+                "is_zero": self.is_zero}
 
 
 def filterbank_bounds(w, N, stride=1, *, progress=False) -> FilterbankBounds:
     """Optimal frame bounds ``A``, ``B`` of a filterbank, accumulated over chunks of filters.
 
-    Equal to :func:`randfb.frame_bounds` (to round-off): the Littlewood-Paley sum
-    ``sum_j |w_hat_j[k]|^2`` (stride 1) and the polyphase matrices
-    ``P(m) = (1/d) sum_j conj(V_j(m)) V_j(m)^T`` (stride ``d``) are both sums over the
-    filters, so they are accumulated over chunks of filters whose FFTs fit in
-    :data:`randfb.simulate.CHUNK_BUDGET_BYTES`, with progress reported per chunk. When
-    ``J < d`` or ``T < d`` the layer is not a frame and ``A = 0`` exactly
+    Equal to :func:`randfb.frame_bounds` (to round-off), computed in float64 whatever the
+    dtype of ``w``. Stride 1: the power spectra ``|w_hat_j|^2`` of chunks of filters, on
+    ``L ~ 2T`` points (or ``N`` if shorter), are summed, and one transform of length ``N``
+    gives the Littlewood-Paley sum ``sum_j |w_hat_j[k]|^2`` on all ``N`` bins. Stride ``d``:
+    the polyphase matrices ``P(m) = (1/d) sum_j conj(V_j(m)) V_j(m)^T`` are summed over
+    chunks. Chunks fit in :data:`randfb.simulate.CHUNK_BUDGET_BYTES`; progress is reported
+    per chunk. When ``J < d`` or ``T < d`` the layer is not a frame and ``A = 0`` exactly
     (:func:`randfb.can_be_frame`).
 
     Parameters
@@ -416,6 +838,11 @@ def filterbank_bounds(w, N, stride=1, *, progress=False) -> FilterbankBounds:
     -------
     FilterbankBounds
 
+    Raises
+    ------
+    InsufficientMemory
+        If the computation would need more memory than is available (checked first).
+
     Examples
     --------
     >>> import numpy as np
@@ -430,16 +857,25 @@ def filterbank_bounds(w, N, stride=1, *, progress=False) -> FilterbankBounds:
         raise ValueError(f"w must have shape (J, T), got shape {w.shape}")
     stride = check_stride(stride, N)
     J, T = w.shape
-    bytes_per_filter = 16 * N * (2 if stride > 1 else 1)
-    chunk = max(1, CHUNK_BUDGET_BYTES // bytes_per_filter)
+    check_memory(estimate_filterbank_bounds(N, J, T, stride),
+                 f"the frame bounds of J = {J} filters at N = {N}, stride {stride}")
+    w = np.asarray(w, dtype=np.float64)
+    chunk = _bounds_chunk_filters(N, T, stride)
     report = _filter_progress(progress)
+    L = _lp_fft_length(T, N)
     total, done = None, 0
     for start in range(0, J, chunk):
         part = w[start:start + chunk]
-        term = _frame_operator_blocks(part, N, stride)  # additive over filters
-        total = term if total is None else total + term
+        if stride == 1:
+            spectrum = scipy.fft.rfft(part, n=L, axis=-1)
+            term = (spectrum.real**2 + spectrum.imag**2).sum(axis=0)
+        else:
+            term = _polyphase_matrices(part, N, stride, N // (2 * stride) + 1)
+        total = term if total is None else total + term  # additive over filters
         done += part.shape[0]
         if report is not None:
             report(done, J)
+    if stride == 1:
+        total = _lp_from_power(total, L, T, N)
     A, B = (float(v) for v in _bounds_of_blocks(total, J, T, stride))
     return FilterbankBounds(N=N, J=J, T=T, stride=stride, A=A, B=B)

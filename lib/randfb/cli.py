@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -28,8 +29,16 @@ import numpy as np
 from . import __version__
 from ._validation import check_filter_shape, check_filters, check_stride
 from .calculator import (
+    FLOAT32_KAPPA_LIMIT,
+    check_memory,
     conv1d_filters,
+    estimate_filterbank_bounds,
+    estimate_simulation,
     filterbank_bounds,
+    first_J_with_finite_mean,
+    format_bytes,
+    format_seconds,
+    kappa_moments,
     random_layer_summary,
     smallest_J_for_kappa,
 )
@@ -39,6 +48,8 @@ PROG = "randfb"
 EXIT_USAGE = 2
 #: Above this condition number, A is at round-off level relative to B.
 NUMERICALLY_SINGULAR = 1e12
+#: An estimated run time above this (seconds) is announced on stderr even without a bar.
+ANNOUNCE_SECONDS = 30.0
 
 
 class UsageError(Exception):
@@ -103,12 +114,15 @@ class ProgressBar:
     def __call__(self, done, total):
         now = time.perf_counter()
         finished = done >= total
-        if not finished and now - self._last < 0.1:
+        if 0 < done and not finished and now - self._last < 0.1:
             return
         self._last = now
         filled = int(self.WIDTH * done / total)
+        elapsed = now - self.start
+        left = (f", about {format_seconds(elapsed * (total - done) / done)} left"
+                if 0 < done < total else "")
         line = (f"{self.label} [{'#' * filled}{'.' * (self.WIDTH - filled)}] "
-                f"{done}/{total} {self.unit}, {now - self.start:.1f} s")
+                f"{done}/{total} {self.unit}, {elapsed:.1f} s{left}")
         stream = sys.stderr
         stream.write("\r" + line.ljust(self._length))
         self._length = max(self._length, len(line))
@@ -125,7 +139,8 @@ def _show_progress(args) -> bool:
 
 
 def _fmt(x) -> str:
-    """Four significant digits; ``inf`` and ``nan`` spelt out."""
+    """Four significant digits, trailing zeros kept (``3.000e+05`` next to ``2.227e+05``);
+    an exact 0 as ``0``; ``inf`` and ``nan`` spelt out."""
     if x is None:
         return "-"
     x = float(x)
@@ -133,12 +148,23 @@ def _fmt(x) -> str:
         return "nan"
     if math.isinf(x):
         return "inf"
-    return f"{x:.4g}"
+    if x == 0:
+        return "0"
+    return _significant(x, 4)
+
+
+def _significant(x, digits) -> str:
+    text = f"{x:#.{digits}g}"
+    return text[:-1] if text.endswith(".") else text  # '1234.' -> '1234'
 
 
 def _fmt_se(x) -> str:
-    """A standard error to two significant digits."""
-    return _fmt(x) if not math.isfinite(x) else f"{x:.2g}"
+    """A standard error to two significant digits, trailing zeros kept."""
+    return _fmt(x) if not math.isfinite(x) or x == 0 else _significant(x, 2)
+
+
+def _draws(n) -> str:
+    return f"{n} draw" if n == 1 else f"{n} draws"
 
 
 def _json_safe(obj):
@@ -181,54 +207,136 @@ def _percent(fraction) -> str:
 # ------------------------------------------------------------------ randfb init
 
 
+def _sigma_line(s) -> str:
+    """What sigma = sqrt(d / (J T)) is: energy-preserving only when d divides T."""
+    text = f"sigma = sqrt(stride / (J T)) = {_fmt(s.sigma)}"
+    if s.energy_preserving:
+        why = "" if s.stride == 1 else f", as the stride {s.stride} divides T = {s.T}"
+        return (f"{text}, energy-preserving: E||Phi x||^2 = ||x||^2 for every x{why}")
+    lo, hi = s.gain_range
+    return (f"{text}, not energy-preserving for every x, as the stride {s.stride} does not "
+            f"divide T = {s.T}: E||Phi x||^2 / ||x||^2 ranges over [{_fmt(lo)}, {_fmt(hi)}] "
+            "(d n_c / T for the n_c taps of each polyphase component), 1 on average over x")
+
+
+def _mean_kappa_line(s) -> str:
+    """The mean of kappa, with a standard error only where Var[kappa] is proved finite."""
+    n_frames = round(s.frame_fraction * s.n_draws)
+    m = s.moments
+    if m.threshold == 0:  # never a frame
+        reason = _not_a_frame_reason(s.J, s.T, s.stride)
+        return (f"mean kappa: inf (not a frame: A = 0 in {s.n_draws - n_frames} of "
+                f"{_draws(s.n_draws)}; {reason})")
+    d, p = s.stride, m.threshold
+    moments = (f"E[kappa^p] < inf only for p < (J - d + 1) / 2 = {p:g}" if p is not None
+               else "")
+    if m.mean_finite is False:
+        return (f"mean kappa: inf. E[kappa] is infinite for J <= stride + 1 = {d + 1} "
+                f"({moments}): a sample mean estimates nothing here; read the median and "
+                "the quantiles")
+    sample = _fmt(s.kappa.mean)
+    if s.n_draws == 1:
+        return f"mean kappa: {sample} (one draw: no standard error)"
+    if m.variance_finite is False:
+        return (f"mean kappa: {sample} over the draws, with no standard error: Var[kappa] is "
+                f"infinite for J <= stride + 3 = {d + 3} ({moments}); the median and the "
+                "quantiles are the stable summary")
+    if m.variance_finite is None:
+        return (f"mean kappa: {sample} over the draws, with no standard error: whether "
+                "E[kappa] and Var[kappa] are finite is not established for this shape (the "
+                "book proves it for a stride that divides T, with T >= 2 stride); read the "
+                "median and the quantiles")
+    return f"mean kappa: {sample} +- {_fmt_se(s.kappa.standard_error)} (Monte Carlo standard error)"
+
+
+def _kappa_tilde_line(s) -> str:
+    if math.isnan(s.kappa_tilde):
+        value = f"undefined (J <= 4 ln T = {4 * math.log(s.T):.3g})"
+        note = ""
+    else:
+        value = _fmt(s.kappa_tilde)
+        ratio = s.kappa_tilde / s.kappa.median
+        note = (f"; loose at moderate J and T: {_significant(ratio, 3)} times the simulated "
+                "median here, to be read as a trend")
+    scope = "stride-1 model, the stride is not accounted for" if s.stride > 1 else "stride 1"
+    return (f"kappa_tilde(J, T) = {value}: the paper's asymptotic prediction for large J "
+            f"({scope}){note}")
+
+
 def _init_table(summary, search, out):
     s = summary
     write = out.write
     write(f"Random Gaussian layer: J = {s.J} {_filters(s.J)} of length T = {s.T}, signals of "
           f"N = {s.N} samples, stride {s.stride}\n")
-    write(f"weights i.i.d. N(0, sigma^2), sigma = sqrt(stride / (J T)) = {s.sigma:.4g} "
-          f"(energy-preserving); {s.n_draws} draws, seed {s.seed}\n\n")
-    write(f"  {'':<7}{'mean':>10}{'median':>10}{'5 %':>10}{'95 %':>10}\n")
+    write(f"weights i.i.d. N(0, sigma^2), {_draws(s.n_draws)}, seed {s.seed}\n"
+          f"{_sigma_line(s)}\n\n")
+    write(f"  {'':<7}{'mean':>11}{'median':>11}{'5 %':>11}{'95 %':>11}\n")
     for name, stat in (("A", s.A), ("B", s.B), ("kappa", s.kappa)):
-        write(f"  {name:<7}{_fmt(stat.mean):>10}{_fmt(stat.median):>10}"
-              f"{_fmt(stat.q05):>10}{_fmt(stat.q95):>10}\n")
+        write(f"  {name:<7}{_fmt(stat.mean):>11}{_fmt(stat.median):>11}"
+              f"{_fmt(stat.q05):>11}{_fmt(stat.q95):>11}\n")
     write("\n")
+    write(f"  {_mean_kappa_line(s)}\n")
     n_frames = round(s.frame_fraction * s.n_draws)
-    if s.frame_fraction == 1.0:
-        write(f"  mean kappa: {_fmt(s.kappa.mean)} +- {_fmt_se(s.kappa.standard_error)} "
-              "(Monte Carlo standard error)\n")
-    else:
-        reason = _not_a_frame_reason(s.J, s.T, s.stride)
-        reason = f"; {reason}" if reason else ""
-        write(f"  mean kappa: inf (not a frame: A = 0 in {s.n_draws - n_frames} of "
-              f"{s.n_draws} draws{reason})\n")
-    write(f"  frames: {n_frames} of {s.n_draws} draws ({_percent(s.frame_fraction)}) have A > 0\n")
-    if math.isnan(s.kappa_tilde):
-        value = f"undefined (J <= 4 ln T = {4 * math.log(s.T):.3g})"
-    else:
-        value = _fmt(s.kappa_tilde)
-    scope = " (stride-1 model; the stride is not accounted for)" if s.stride > 1 else ""
-    write(f"  kappa_tilde(J, T) = {value}: the paper's asymptotic prediction{scope}\n")
+    write(f"  frames: {n_frames} of {_draws(s.n_draws)} ({_percent(s.frame_fraction)}) "
+          "have A > 0\n")
+    if s.moments.threshold != 0 and n_frames < s.n_draws:
+        write(f"    (this shape is a frame with probability 1: A = 0 in {s.n_draws - n_frames}"
+              " draws is round-off even in float64)\n")
+    if s.precision == "float64":
+        write(f"  computed in float64: some draws have kappa > {FLOAT32_KAPPA_LIMIT:g}, "
+              "where float32 cannot resolve A\n")
+    write(f"  {_kappa_tilde_line(s)}\n")
     if search is not None:
-        _search_lines(search, out)
+        _search_lines(search, s, out)
 
 
-def _search_lines(search, out):
-    target = _fmt(search.target_kappa)
-    evaluated = f"{len(search.evaluations)} values of J simulated, {search.n_draws} draws each"
-    if search.J is None:
-        last = search.evaluations[max(search.evaluations)]
-        out.write(f"  smallest J with mean kappa <= {target}: not reached up to J = "
-                  f"{search.J_max}\n    (mean kappa {_fmt(last.mean)} there, raise --max-J; "
-                  f"{evaluated})\n")
+def _evaluation_text(search, J, summary) -> str:
+    stat = search.evaluations[J]
+    text = f"mean kappa {_fmt(stat.mean)}"
+    if math.isfinite(stat.standard_error):
+        text += f" +- {_fmt_se(stat.standard_error)}"
+    elif math.isfinite(stat.mean) and stat.count > 1:
+        m = kappa_moments(J, summary.T, summary.stride)
+        text += (" (no standard error: Var[kappa] = inf)" if m.variance_finite is False else
+                 " (no standard error: finiteness of Var[kappa] not established)")
+    text += f" at J = {J}"
+    if J == summary.J and stat.count == summary.n_draws:
+        text += f" (the {_draws(stat.count)} above)"
+    return text
+
+
+def _search_lines(search, summary, out):
+    target = f"{search.target_kappa:g}"
+    head = f"  smallest J with mean kappa <= {target}:"
+    if summary.T < summary.stride:
+        out.write(f"{head} none: filters shorter than the stride are never a frame\n")
         return
-    at = search.evaluations[search.J]
-    below = search.evaluations.get(search.J - 1)
-    detail = f"mean kappa {_fmt(at.mean)} +- {_fmt_se(at.standard_error)} at J = {search.J}"
-    if below is not None:
-        detail += f", {_fmt(below.mean)} at J = {search.J - 1}"
-    out.write(f"  smallest J with mean kappa <= {target}: J = {search.J}\n"
-              f"    ({detail}; {evaluated})\n")
+    below = ("the mean of kappa is infinite below" if summary.moments.threshold is not None
+             else "below it the mean of kappa is infinite where the book proves it, for a "
+                  "stride dividing T with T >= 2 stride")
+    evaluated = (f"{len(search.evaluations)} values of J simulated, {_draws(search.n_draws)} "
+                 f"each, from J = {search.J_start} = stride + 2: {below}")
+    if search.memory_limited:
+        evaluated += f"; J <= {search.J_max} only: larger J would not fit in memory"
+    if search.J is None:
+        last = max(search.evaluations)
+        limit = "memory" if search.memory_limited else "raise --max-J"
+        out.write(f"{head} not reached up to J = {search.J_max} ({limit})\n"
+                  f"    ({_evaluation_text(search, last, summary)}; {evaluated})\n")
+        return
+    detail = _evaluation_text(search, search.J, summary)
+    if search.J - 1 in search.evaluations:
+        detail += f", {_fmt(search.evaluations[search.J - 1].mean)} at J = {search.J - 1}"
+    out.write(f"{head} J = {search.J}\n    ({detail}; {evaluated})\n")
+
+
+def _announce(estimate, what, show):
+    """Say beforehand what a long computation will cost (stderr)."""
+    if show or estimate.seconds > ANNOUNCE_SECONDS:
+        hint = "" if show else "; --progress shows its progress"
+        sys.stderr.write(f"{PROG}: {what}: about {format_seconds(estimate.seconds)} and "
+                         f"{format_bytes(estimate.bytes)} of memory (estimated){hint}\n")
+        sys.stderr.flush()
 
 
 def _run_init(args, out):
@@ -237,10 +345,18 @@ def _run_init(args, out):
         check_stride(args.stride, args.N)
     except (ValueError, TypeError) as exc:
         raise UsageError(str(exc)) from None
-    if not args.no_search and args.max_J < args.stride:
-        raise UsageError(f"--max-J must be >= stride = {args.stride}, got {args.max_J}")
+    start = first_J_with_finite_mean(args.stride)
+    if not args.no_search and args.max_J < start:
+        raise UsageError(f"--max-J must be >= stride + 2 = {start} (the mean of kappa is "
+                         f"infinite for J <= stride + 1), got {args.max_J}")
     show = _show_progress(args)
+    estimate = estimate_simulation(args.N, args.J, args.T, args.draws, args.stride, np.float32)
+    check_memory(estimate, f"simulating {_draws(args.draws)} of J = {args.J} filters at "
+                           f"N = {args.N}")
+    _announce(estimate, f"simulating {_draws(args.draws)} of J = {args.J}", show)
     bar = ProgressBar(f"simulating J = {args.J}", "draws") if show else False
+    if bar:
+        bar(0, args.draws)
     summary = random_layer_summary(args.N, args.J, args.T, args.draws, stride=args.stride,
                                    seed=args.seed, progress=bar)
     search = None
@@ -253,9 +369,11 @@ def _run_init(args, out):
                                       "draws", transient=True)
             bars[J](done, total)
 
+        known = {args.J: summary.kappa} if math.isfinite(summary.kappa.mean) else {}
         search = smallest_J_for_kappa(args.N, args.T, args.kappa, stride=args.stride,
                                       n_draws=args.search_draws, seed=args.seed,
-                                      J_max=args.max_J, progress=search_bar if show else False)
+                                      J_max=args.max_J, progress=search_bar if show else False,
+                                      known=known)
     if args.json:
         payload = {"command": "init", "randfb_version": __version__, **summary.as_dict(),
                    "search": None if search is None else search.as_dict()}
@@ -312,13 +430,19 @@ def _bounds_table(result, path, stored_shape, out):
               if len(stored_shape) == 3 else "")
     write(f"Filterbank {path}: J = {r.J} {_filters(r.J)} of length T = {r.T}{layout}, signals of "
           f"N = {r.N} samples, stride {r.stride}\n\n")
-    if r.is_frame:
+    if r.is_zero:
+        kappa = "undefined (0/0)"
+    elif r.is_frame:
         kappa = _fmt(r.kappa)
     else:
         kappa = "inf (not a frame)"
     write(f"  {'A':<7}{_fmt(r.A):>18}   lower frame bound: ||Phi x||^2 >= A ||x||^2 for all x\n")
     write(f"  {'B':<7}{_fmt(r.B):>18}   upper frame bound: ||Phi x||^2 <= B ||x||^2 for all x\n")
     write(f"  {'kappa':<7}{kappa:>18}   condition number B / A (1 = tight frame)\n\n")
+    if r.is_zero:
+        write("  The layer is zero: every weight is 0, so Phi x = 0 for every x, A = B = 0,\n"
+              "  and kappa = B / A = 0/0 is undefined.\n")
+        return
     if not r.is_frame:
         reason = _not_a_frame_reason(r.J, r.T, r.stride)
         if reason:
@@ -340,7 +464,15 @@ def _run_bounds(args, out):
         check_stride(args.stride, args.N)
     except (ValueError, TypeError) as exc:
         raise UsageError(str(exc)) from None
-    bar = ProgressBar("frame bounds", "filters") if _show_progress(args) else False
+    show = _show_progress(args)
+    J, T = w.shape
+    estimate = estimate_filterbank_bounds(args.N, J, T, args.stride)
+    what = f"the frame bounds of {J} {_filters(J)} at N = {args.N}"
+    check_memory(estimate, what)
+    _announce(estimate, what, show)
+    bar = ProgressBar("frame bounds", "filters") if show else False
+    if bar:
+        bar(0, J)
     result = filterbank_bounds(w, args.N, args.stride, progress=bar)
     if args.json:
         payload = {"command": "bounds", "randfb_version": __version__,
@@ -381,10 +513,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="frame bounds of random Gaussian layers at initialisation",
         description="Simulate random Gaussian layers of J filters of length T at the "
                     "energy-preserving sigma = sqrt(stride / (J T)) and report the mean, "
-                    "median, 5 %% and 95 %% quantiles of the frame bounds A, B and of "
-                    "kappa = B / A (inf when A = 0: not a frame, certain when J < stride), "
-                    "the paper's prediction kappa_tilde, and the smallest J whose mean kappa "
-                    "is at most --kappa (doubling then bisection over J, by simulation).")
+                    "median, 5 % and 95 % quantiles of the frame bounds A, B and of "
+                    "kappa = B / A (inf when A = 0: not a frame, certain when J < stride or "
+                    "T < stride), the paper's prediction kappa_tilde, and the smallest J "
+                    "whose mean kappa is at most --kappa (doubling then bisection over J, by "
+                    "simulation, from J = stride + 2: below it the mean is infinite). Where "
+                    "the variance of kappa is infinite (J <= stride + 3) no standard error "
+                    "is printed. Memory and time are estimated first; a layer that would not "
+                    "fit in memory is refused.")
     init.add_argument("--J", type=_integer(1, "J (number of filters)"), required=True,
                       help="number of filters (required)")
     init.add_argument("--T", type=_integer(1, "T (filter length)"), required=True,
@@ -435,7 +571,31 @@ def main(argv=None) -> int:
         message = " ".join(str(exc).split())  # always one line
         sys.stderr.write(f"{PROG}: error: {message}\n")
         return EXIT_USAGE
+    except MemoryError as exc:  # InsufficientMemory (estimated) or an allocation that failed
+        sys.stdout.flush()
+        reason = " ".join(str(exc).split()) or "an allocation failed"
+        sys.stderr.write(f"{PROG}: error: out of memory: {reason}; reduce --N, the number of "
+                         "filters or the number of draws\n")
+        return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader of stdout has gone (``randfb ... | head -1``): stop quietly. Point
+        # stdout at /dev/null so that the interpreter's final flush does not fail again.
+        _silence_stdout()
+        return 0
     except KeyboardInterrupt:
         sys.stderr.write(f"\n{PROG}: interrupted\n")
         return 130
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
     return 0
+
+
+def _silence_stdout():
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no file descriptor (e.g. in tests)
+        pass

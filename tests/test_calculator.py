@@ -1,0 +1,172 @@
+"""The calculator's theory-aware summaries, its search start and its resource estimates.
+
+What the book proves about the moments of kappa (randfb.kappa_moment_threshold) decides
+what the calculator may report: no mean where E[kappa] = inf, no standard error where
+Var[kappa] = inf or is not known to be finite. Layers that are frames almost surely are
+never reported as "A = 0" from float32 round-off.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pytest
+
+import randfb
+from randfb import calculator
+from randfb.calculator import (
+    InsufficientMemory,
+    estimate_filterbank_bounds,
+    estimate_simulation,
+    expected_gain_range,
+    filterbank_bounds,
+    first_J_with_finite_mean,
+    kappa_moments,
+    random_layer_summary,
+    smallest_J_for_kappa,
+    summarize,
+)
+from randfb.strided import expected_polyphase_matrix
+
+
+def test_summarize_drops_what_the_theory_forbids(rng):
+    v = rng.exponential(size=100)
+    assert summarize(v, mean_finite=False).mean == math.inf
+    assert math.isnan(summarize(v, variance_finite=False).standard_error)
+    assert math.isnan(summarize(v, variance_finite=None).standard_error)
+    s = summarize(v, variance_finite=False)
+    assert s.mean == pytest.approx(v.mean()) and s.median == pytest.approx(np.median(v))
+    one = summarize([2.5])
+    assert one.mean == 2.5 and math.isnan(one.standard_error) and one.count == 1
+
+
+@pytest.mark.parametrize(("J", "T", "stride", "mean", "variance"), [
+    (2, 64, 1, False, False),   # p* = 1
+    (3, 64, 1, True, False),    # p* = 1.5
+    (4, 64, 1, True, False),    # p* = 2
+    (5, 64, 1, True, True),     # p* = 2.5
+    (8, 64, 8, False, False),   # J = d: p* = 1/2
+    (11, 64, 8, True, False),   # J = d + 3: p* = 2
+    (12, 64, 8, True, True),
+    (8, 30, 4, None, None),     # 4 does not divide 30: not proved
+    (8, 6, 4, None, None),      # T < 2d: not proved
+])
+def test_kappa_moments_follow_the_threshold(J, T, stride, mean, variance):
+    m = kappa_moments(J, T, stride)
+    assert m.threshold == randfb.kappa_moment_threshold(J, T, stride)
+    assert (m.mean_finite, m.variance_finite) == (mean, variance)
+
+
+def test_first_J_with_finite_mean_is_the_threshold_crossing():
+    for d in (1, 2, 4, 8):
+        J = first_J_with_finite_mean(d)
+        assert kappa_moments(J, 8 * d, d).mean_finite
+        assert not kappa_moments(J - 1, 8 * d, d).mean_finite
+
+
+@pytest.mark.parametrize(("J", "T", "stride"), [(5, 32, 4), (5, 30, 4), (3, 7, 3), (6, 64, 1)])
+def test_expected_gain_range_is_the_spectrum_of_the_expected_polyphase_matrix(J, T, stride):
+    eig = np.linalg.eigvalsh(expected_polyphase_matrix(J, T, stride))
+    lo, hi = expected_gain_range(J, T, stride)
+    assert (lo, hi) == pytest.approx((eig[0], eig[-1]), abs=1e-12)
+    assert ((lo, hi) == (1.0, 1.0)) == (T % stride == 0)
+
+
+def test_a_frame_at_J_equal_to_the_stride_is_never_reported_as_A_zero():
+    # J = d = 8, T = 64, N = 1024: a frame almost surely, but kappa reaches ~1e9 and
+    # float32 rounds some A to 0 (seed 0: 1 of 1000 draws). The calculator redoes it in
+    # float64, and E[kappa] = inf (p* = 1/2): no mean.
+    N, J, T, d, n = 1024, 8, 64, 8, 300
+    A32, B32 = randfb.simulate_frame_bounds(N, J, T, n, stride=d, rng=0)
+    assert np.any(A32 * calculator.FLOAT32_KAPPA_LIMIT < B32)  # near float32's resolution
+    s = random_layer_summary(N, J, T, n, stride=d, seed=0)
+    assert s.precision == "float64" and s.frame_fraction == 1.0
+    A, B = randfb.simulate_frame_bounds(N, J, T, n, stride=d, rng=0, dtype=np.float64)
+    assert s.A.median == pytest.approx(np.median(A), rel=1e-12)
+    assert s.kappa.median == pytest.approx(np.median(B / A), rel=1e-12)
+    assert s.kappa.mean == math.inf and math.isnan(s.kappa.standard_error)
+    assert math.isfinite(s.kappa.q95)
+
+
+def test_infinite_variance_keeps_the_sample_mean_without_standard_error():
+    s = random_layer_summary(512, 4, 32, 200, seed=1)  # p* = 2
+    A, B = randfb.simulate_frame_bounds(512, 4, 32, 200, rng=1)
+    assert s.kappa.mean == pytest.approx(np.mean(B / A), rel=1e-12)
+    assert math.isnan(s.kappa.standard_error) and s.precision == "float32"
+    s = random_layer_summary(512, 6, 32, 200, seed=1)  # p* = 3: both finite
+    assert math.isfinite(s.kappa.standard_error)
+
+
+def test_never_a_frame_is_decided_exactly():
+    s = random_layer_summary(64, 3, 8, 40, stride=4, seed=0)
+    assert s.frame_fraction == 0.0 and s.A.q95 == 0.0 and s.kappa.median == math.inf
+    assert s.moments.threshold == 0
+
+
+def test_search_starts_where_the_mean_is_finite():
+    r = smallest_J_for_kappa(256, 32, 4.0, stride=4, n_draws=40, seed=2)
+    assert r.J_start == 6 == min(r.evaluations)
+    assert all(J >= 6 for J in r.evaluations)
+    assert r.evaluations[r.J].mean <= 4.0 < r.evaluations[r.J - 1].mean
+    # Filters shorter than the stride: no J helps, nothing is simulated.
+    r = smallest_J_for_kappa(64, 2, 3.0, stride=4, n_draws=10)
+    assert r.J is None and r.evaluations == {}
+
+
+def test_search_never_exceeds_a_known_passing_J():
+    known = random_layer_summary(128, 40, 16, 200, seed=0).kappa
+    assert known.mean <= 3.0
+    r = smallest_J_for_kappa(128, 16, 3.0, n_draws=60, seed=0, J_max=10, known={40: known})
+    assert r.J is not None and r.J <= 40 and r.J_max == 40
+    assert max(r.evaluations) <= 40
+
+
+def test_estimates_bound_the_measured_peak_memory():
+    import tracemalloc
+
+    for N, J, T, d in [(2**16, 8, 64, 1), (2**16, 8, 2**15, 1), (2**15, 8, 64, 4)]:
+        tracemalloc.start()
+        randfb.simulate_frame_bounds(N, J, T, 2, stride=d, rng=0)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert peak <= estimate_simulation(N, J, T, 2, d, np.float32).bytes <= 4 * peak
+        w = np.ones((J, T))
+        tracemalloc.start()
+        filterbank_bounds(w, N, d)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert peak <= estimate_filterbank_bounds(N, J, T, d).bytes <= 4 * peak
+
+
+def test_huge_layers_are_refused_before_anything_is_allocated():
+    start = time.perf_counter()
+    with pytest.raises(InsufficientMemory, match="would need about .* TB of memory"):
+        random_layer_summary(10**12, 8, 64, 1000)
+    with pytest.raises(InsufficientMemory, match="would need about"):
+        filterbank_bounds(np.ones((4, 8)), 10**12)
+    with pytest.raises(InsufficientMemory, match="the search over J"):
+        smallest_J_for_kappa(10**12, 64, 3.0)
+    assert time.perf_counter() - start < 5
+
+
+def test_search_lowers_J_max_to_what_fits(monkeypatch):
+    one = estimate_simulation(1024, 12, 64, 20).bytes
+    monkeypatch.setattr(calculator, "available_memory", lambda: one)
+    r = smallest_J_for_kappa(1024, 64, 1.05, n_draws=20, seed=0, J_max=64)
+    assert r.memory_limited and r.J is None and 3 <= r.J_max <= 12
+    assert max(r.evaluations) == r.J_max
+
+
+def test_zero_layer_is_neither_a_frame_nor_infinitely_conditioned():
+    r = filterbank_bounds(np.zeros((4, 8)), 64, 2)
+    assert r.A == r.B == 0 and r.is_zero and math.isnan(r.kappa)
+    assert not filterbank_bounds(np.array([[1.0, 1.0]]), 4).is_zero
+
+
+def test_filterbank_bounds_are_float64_for_float32_weights(rng):
+    w = rng.standard_normal((6, 20)).astype(np.float32)
+    r = filterbank_bounds(w, 64)
+    A, B = randfb.frame_bounds(w.astype(np.float64), 64)
+    assert (r.A, r.B) == pytest.approx((float(A), float(B)), rel=1e-12)
