@@ -2,28 +2,44 @@
 
 Usage (from the repository root, inside the project's virtual environment)::
 
-    python scripts/build_book.py                       # the paper's settings -> _build/html
+    python scripts/build_book.py                  # the paper's settings -> _build/html
     python scripts/build_book.py --out _build/quick -p n_draws 50   # quick run (make test)
+    python scripts/build_book.py --only strided -p n_draws 2000     # rerun one chapter
+    python scripts/build_book.py --only book/strided.ipynb -y "T_values: [32, 64]"
+    python scripts/build_book.py --html-only      # HTML again from the executed copies
 
 Steps, each timed:
 
 1. Read ``_toc.yml``; every notebook listed there is a chapter (nothing else is built).
+   Check the command line before running anything: ``--only`` must name chapters
+   (``NAME`` or ``book/NAME.ipynb``), and every parameter given with ``-p`` or ``-y``
+   must be one the chapter declares in its ``parameters`` cell (otherwise the chapter
+   would silently run with its default).
 2. Copy the book sources (``_config.yml``, ``_toc.yml``, ``book/`` without notebooks)
-   to ``<out>/_build/executed/``.
+   to ``<out>/_build/executed/``. With ``--only`` or ``--html-only`` the executed copies
+   of the other chapters, from an earlier build into the same ``--out``, are kept.
 3. Execute each chapter with papermill (kernel ``python3`` of this environment, working
    folder ``<out>/_build/executed/book``) into ``<out>/_build/executed/``, with
-   ``figure_dir=<out>/_build/figures/<chapter>`` and any ``-p NAME VALUE`` given here.
-   One log per chapter in ``<out>/_build/logs/``; a failed chapter keeps its partly
-   executed notebook and its log, and stops the build before the HTML step.
+   ``figure_dir=<out>/_build/figures/<chapter>`` and the parameters given here. One log
+   per chapter in ``<out>/_build/logs/``; a failed chapter keeps its partly executed
+   notebook and its log, and stops the build before the HTML step. Each chapter's
+   ``randfb.Checks`` are counted ("57 of 57 checks passed") and its figures listed.
 4. Build the HTML with Jupyter Book from the executed copies, without executing them
    again (``execute_notebooks: off``), Sphinx warnings as errors (``-W -n --keep-going``),
-   log in ``<out>/_build/logs/jupyter-book.log``.
-5. Print where to open ``index.html``.
+   log in ``<out>/_build/logs/jupyter-book.log``. After ``--only`` this needs an executed
+   copy of every other chapter in ``<out>`` (build all chapters there once); otherwise
+   the script says so and stops after the execution.
+5. Print the checks' summary, the figure paths and where to open ``index.html``, and a
+   warning while ``_config.yml`` still has the ``OWNER/REPO`` placeholder.
+
+Parameters: ``-p NAME VALUE`` passes a number or a word (papermill's ``-p``);
+``-y "NAME: VALUE"`` passes YAML, for lists: ``-y "T_values: [8, 64]"``.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
 import shutil
@@ -48,10 +64,32 @@ KERNEL = "python3"
 # Generous: a cell that runs longer than this is a bug, and CI must not hang on it.
 CELL_TIMEOUT_SECONDS = 1200
 LOG_TAIL_LINES = 40
+# The placeholder of repository.url in _config.yml (README, "Reading online").
+REPOSITORY_PLACEHOLDER = "https://github.com/OWNER/REPO"
+# Tag of the cell this script appends to a chapter to count its checks; the cell is
+# removed from the executed notebook afterwards.
+CHECKS_REPORT_TAG = "build-book-checks-report"
+CHECKS_REPORT_PREFIX = "build_book checks report: "
+CHECKS_REPORT_SOURCE = f"""\
+# Added by scripts/build_book.py to count this chapter's checks; removed afterwards.
+import json as _build_book_json
+from randfb.checks import Checks as _BuildBookChecks
+print({CHECKS_REPORT_PREFIX!r} + _build_book_json.dumps(
+    [[_name, len(_value), _value.passed] for _name, _value in list(globals().items())
+     if isinstance(_value, _BuildBookChecks)]))
+"""
+
+
+class UsageError(ValueError):
+    """A command line this script refuses, before anything runs (exit status 2)."""
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog='Lists are passed as YAML: -y "T_values: [8, 64]". A parameter that the '
+        "chapter does not declare is refused, with the list of those it declares.",
+    )
     parser.add_argument(
         "--out",
         type=Path,
@@ -66,7 +104,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="append",
         default=[],
         metavar=("NAME", "VALUE"),
-        help="papermill parameter passed to every chapter, e.g. -p n_draws 50",
+        help="papermill parameter (a number, True/False or a word), e.g. -p n_draws 50; "
+        "without --only, it goes to every chapter that declares NAME",
+    )
+    parser.add_argument(
+        "-y",
+        "--yaml",
+        action="append",
+        default=[],
+        metavar="YAML",
+        help='parameters as YAML, for lists: -y "T_values: [8, 64]" (papermill\'s -y)',
     )
     parser.add_argument(
         "--jobs",
@@ -79,13 +126,184 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="append",
         default=[],
         metavar="CHAPTER",
-        help="execute only this chapter (stem, e.g. energy_variance); skips the HTML step",
+        help="execute only this chapter (energy_variance or book/energy_variance.ipynb; "
+        "repeat for more), keep the other chapters' executed copies in OUT and rebuild "
+        "the HTML if every chapter has one",
     )
     parser.add_argument("--no-html", action="store_true", help="execute the chapters only")
+    parser.add_argument(
+        "--html-only",
+        action="store_true",
+        help="execute nothing: rebuild the HTML from the executed chapters in OUT "
+        "(after --only or --no-html, or after editing a Markdown page)",
+    )
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error(f"--jobs must be >= 1, got {args.jobs}")
+    if args.html_only and (args.only or args.parameter or args.yaml or args.no_html):
+        parser.error("--html-only executes nothing: it takes no --only, -p, -y or --no-html")
     return args
+
+
+def resolve_chapters(names: list[str], chapters: list[Path]) -> list[Path]:
+    """Return the chapters named by ``--only``, in the order of ``_toc.yml``.
+
+    A name is a chapter's stem (``energy_variance``), its file name
+    (``energy_variance.ipynb``) or its path (``book/energy_variance.ipynb``, relative to
+    the current folder or to the repository, or absolute).
+
+    Raises
+    ------
+    UsageError
+        If a name is not a chapter listed in ``_toc.yml``; the message lists them.
+    """
+    by_stem = {chapter.stem: chapter for chapter in chapters}
+    chosen = set()
+    for name in names:
+        path = Path(name)
+        if path.suffix == ".ipynb" and len(path.parts) > 1:
+            candidates = {(Path.cwd() / path).resolve(), (REPO_ROOT / path).resolve()}
+            found = [c for c in chapters if c.resolve() in candidates]
+            if not found:
+                raise UsageError(
+                    f"--only {name}: not a chapter of this book; the chapters are "
+                    + ", ".join(str(c.relative_to(REPO_ROOT)) for c in chapters)
+                )
+            chosen.add(found[0])
+            continue
+        stem = path.stem if path.suffix == ".ipynb" else name
+        if stem not in by_stem:
+            close = difflib.get_close_matches(stem, by_stem, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise UsageError(
+                f"--only {name}: no chapter of that name in {TOC_PATH.name}{hint}; the "
+                f"chapters are {', '.join(by_stem)}"
+            )
+        chosen.add(by_stem[stem])
+    return [chapter for chapter in chapters if chapter in chosen]
+
+
+def parse_yaml_parameters(texts: list[str]) -> dict[str, object]:
+    """Read the ``-y`` texts as papermill does (YAML mappings, dates kept as text).
+
+    Raises
+    ------
+    UsageError
+        If a text is not YAML or not a mapping of names to values.
+    """
+    import yaml
+    from papermill.iorw import NoDatesSafeLoader
+
+    values: dict[str, object] = {}
+    for text in texts:
+        try:
+            loaded = yaml.load(text, Loader=NoDatesSafeLoader)
+        except yaml.YAMLError as error:
+            raise UsageError(f"-y {text!r} is not YAML: {error}") from None
+        if not isinstance(loaded, dict) or not all(isinstance(k, str) for k in loaded):
+            raise UsageError(
+                f'-y {text!r}: expected "NAME: VALUE" (a YAML mapping), '
+                'e.g. -y "T_values: [8, 64]"'
+            )
+        values.update(loaded)
+    return values
+
+
+def chapter_parameters(chapter: Path) -> dict[str, object]:
+    """The names and defaults of a chapter's ``parameters`` cell ({} without one)."""
+    cell = parameters_cell(read_notebook(chapter))
+    return declared_parameters(cell) if cell is not None else {}
+
+
+def plan_parameters(
+    chapters: list[Path],
+    text_parameters: list[tuple[str, str]],
+    yaml_parameters: dict[str, object],
+    only: bool,
+    declared: dict[Path, dict[str, object]] | None = None,
+) -> tuple[dict[Path, tuple[list[tuple[str, str]], dict[str, object]]], list[str]]:
+    """Decide which parameters go to which chapter, refusing unknown names.
+
+    With ``only`` (the chapters were named with ``--only``), every name must be declared
+    by every chosen chapter. Otherwise a name must be declared by at least one chapter,
+    and goes to the chapters that declare it.
+
+    Returns
+    -------
+    plan : dict
+        For each chapter, its ``-p`` pairs and its YAML values.
+    notes : list of str
+        One line per name that some chapters do not receive.
+
+    Raises
+    ------
+    UsageError
+        For a name no chapter (or a chosen chapter) declares, listing the chapter's
+        parameters; for a list passed with ``-p`` (papermill would pass it as text).
+    """
+    if declared is None:
+        declared = {chapter: chapter_parameters(chapter) for chapter in chapters}
+    for name, value in text_parameters:
+        if value.strip().startswith(("[", "{")):
+            raise UsageError(
+                f"-p {name} {value}: -p passes text, not a list; pass lists as YAML: "
+                f'-y "{name}: {value}"'
+            )
+    names = [name for name, _ in text_parameters] + list(yaml_parameters)
+    notes = []
+    for name in dict.fromkeys(names):
+        having = [c for c in chapters if name in declared[c]]
+        lacking = [c for c in chapters if name not in declared[c]]
+        if only and lacking:
+            chapter = lacking[0]
+            close = difflib.get_close_matches(name, declared[chapter], n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise UsageError(
+                f"{chapter.relative_to(REPO_ROOT)} has no parameter {name!r}{hint}; its "
+                f"parameters are: {', '.join(declared[chapter]) or '(none)'}"
+            )
+        if not having:
+            known = sorted({n for c in chapters for n in declared[c]})
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise UsageError(
+                f"no chapter has a parameter {name!r}{hint}; run one chapter with "
+                "--only NAME to see its parameters"
+            )
+        if lacking:
+            notes.append(
+                f"note: {name} goes only to the chapters that declare it: "
+                + ", ".join(c.stem for c in having)
+            )
+    plan = {
+        chapter: (
+            [(n, v) for n, v in text_parameters if n in declared[chapter]],
+            {n: v for n, v in yaml_parameters.items() if n in declared[chapter]},
+        )
+        for chapter in chapters
+    }
+    return plan, notes
+
+
+def placeholder_warning(config_path: Path = REPO_ROOT / "_config.yml") -> str | None:
+    """The warning to print while ``_config.yml`` has the OWNER/REPO placeholder."""
+    if REPOSITORY_PLACEHOLDER not in config_path.read_text(encoding="utf-8"):
+        return None
+    return (
+        f"warning: {config_path.name} still has the placeholder repository.url "
+        f"{REPOSITORY_PLACEHOLDER}: the book's repository, Binder and Colab buttons "
+        "lead nowhere. Set it to the published repository before publishing "
+        '(README.md, "Reading online").'
+    )
+
+
+def print_placeholder_warning() -> None:
+    warning = placeholder_warning()
+    if warning is None:
+        return
+    print(warning)
+    if os.environ.get("GITHUB_ACTIONS") == "true":  # an annotation on the workflow run
+        print(f"::warning file=_config.yml::{warning.removeprefix('warning: ')}")
 
 
 def check_kernel(env: dict[str, str]) -> None:
@@ -117,8 +335,17 @@ def check_kernel(env: dict[str, str]) -> None:
         )
 
 
-def stage_sources(executed_dir: Path) -> None:
-    """Copy the configuration and the non-notebook book sources next to the chapters."""
+def stage_sources(executed_dir: Path, keep: list[Path] = ()) -> None:
+    """Copy the configuration and the non-notebook book sources next to the chapters.
+
+    Everything else in ``executed_dir`` is removed first, except the executed chapters
+    in ``keep`` (paths of source notebooks), which are put back as they were.
+    """
+    kept = {}
+    for chapter in keep:
+        executed = executed_dir / chapter.relative_to(REPO_ROOT)
+        if executed.is_file():
+            kept[executed] = executed.read_bytes()
     if executed_dir.exists():
         shutil.rmtree(executed_dir)
     executed_dir.mkdir(parents=True)
@@ -129,16 +356,61 @@ def stage_sources(executed_dir: Path) -> None:
         executed_dir / "book",
         ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints", "__pycache__"),
     )
+    for path, content in kept.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
 
 
-def hide_injected_parameters(path: Path) -> None:
-    """Tag papermill's injected-parameters cell ``remove-cell`` so the HTML hides it."""
+def instrumented_copy(source: Path, destination: Path) -> None:
+    """Write ``source`` with one more cell at the end that reports its checks."""
+    notebook = read_notebook(source)
+    cell = {
+        "cell_type": "code",
+        "execution_count": None,
+        "metadata": {"tags": [CHECKS_REPORT_TAG, "remove-cell"]},
+        "outputs": [],
+        "source": CHECKS_REPORT_SOURCE,
+    }
+    if (notebook.get("nbformat"), notebook.get("nbformat_minor", 0)) >= (4, 5):
+        cell["id"] = "build-book-checks-report"  # cell ids exist from nbformat 4.5 on
+    notebook["cells"].append(cell)
+    destination.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n",
+                           encoding="utf-8")
+
+
+def finish_executed(path: Path) -> str:
+    """Tidy an executed notebook and return its checks' summary.
+
+    Tags papermill's injected-parameters cell ``remove-cell`` (so the HTML hides it),
+    removes the cell added by :func:`instrumented_copy` and reads its report, or, if
+    the chapter failed, the error that stopped it.
+    """
     notebook = json.loads(path.read_text(encoding="utf-8"))
+    summary = "checks: not reached"
+    cells = []
     for cell in notebook["cells"]:
         tags = cell.get("metadata", {}).get("tags", [])
+        if CHECKS_REPORT_TAG in tags:
+            for output in cell.get("outputs", []):
+                text = "".join(output.get("text", ""))
+                if CHECKS_REPORT_PREFIX in text:
+                    report = json.loads(text.split(CHECKS_REPORT_PREFIX, 1)[1])
+                    summary = "; ".join(
+                        f"{passed} of {total} checks passed" for _, total, passed in report
+                    ) or "checks: no randfb.Checks in this chapter"
+            continue
         if "injected-parameters" in tags and "remove-cell" not in tags:
             cell["metadata"]["tags"] = [*tags, "remove-cell"]
-    path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        for output in cell.get("outputs", []) if cell["cell_type"] == "code" else []:
+            if output.get("output_type") == "error":
+                lines = str(output.get("evalue", "")).strip().splitlines()
+                shown = " | ".join(lines[:3]) + (" | ..." if len(lines) > 3 else "")
+                summary = f"stopped by {output.get('ename')}: {shown}"
+        cells.append(cell)
+    notebook["cells"] = cells
+    path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
+    return summary
 
 
 def tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
@@ -152,28 +424,32 @@ def execute_chapter(
     figures_dir: Path,
     logs_dir: Path,
     parameters: list[tuple[str, str]],
+    yaml_parameters: dict[str, object],
     env: dict[str, str],
 ) -> dict:
     """Run one chapter with papermill; return a record for the execution report."""
     relative = source.relative_to(REPO_ROOT)
     output = executed_dir / relative
     log = logs_dir / f"{source.stem}.log"
-    declared = declared_parameters(parameters_cell(read_notebook(source)) or {"source": ""})
+    declared = chapter_parameters(source)
+    instrumented = logs_dir / f"{source.stem}.input.ipynb"
+    instrumented_copy(source, instrumented)
     command = [
-        sys.executable, "-m", "papermill", str(source), str(output),
+        sys.executable, "-m", "papermill", str(instrumented), str(output),
         "-k", KERNEL,
         "--cwd", str(output.parent),
         "--log-output", "--no-progress-bar",
         "--execution-timeout", str(CELL_TIMEOUT_SECONDS),
     ]  # fmt: skip
+    figure_dir = None
     if "figure_dir" in declared:
         figure_dir = figures_dir / source.stem
         if figure_dir.exists():
             shutil.rmtree(figure_dir)
         command += ["-p", "figure_dir", str(figure_dir)]
+    if yaml_parameters:
+        command += ["-y", json.dumps(yaml_parameters)]  # JSON is YAML
     for name, value in parameters:
-        if name not in declared:
-            print(f"  note: {relative} does not declare parameter {name!r}; passing it anyway")
         command += ["-p", name, value]
     start = time.perf_counter()
     with log.open("w", encoding="utf-8") as handle:
@@ -183,13 +459,16 @@ def execute_chapter(
             command, stdout=handle, stderr=subprocess.STDOUT, env=env, cwd=REPO_ROOT
         )
     seconds = time.perf_counter() - start
-    if output.exists():
-        hide_injected_parameters(output)
+    instrumented.unlink(missing_ok=True)
+    checks = finish_executed(output) if output.exists() else "not executed"
+    figures = sorted(str(p) for p in figure_dir.glob("*.png")) if figure_dir else []
     return {
         "chapter": str(relative),
         "ok": result.returncode == 0,
         "seconds": round(seconds, 2),
-        "parameters": dict(parameters),
+        "parameters": {**yaml_parameters, **dict(parameters)},
+        "checks": checks,
+        "figures": figures,
         "executed": str(output),
         "log": str(log),
     }
@@ -220,6 +499,16 @@ def build_html(executed_dir: Path, out: Path, logs_dir: Path, env: dict[str, str
     return True
 
 
+def earlier_parameters(executed: Path) -> str:
+    """The parameters papermill recorded in an executed chapter, as -p text."""
+    try:
+        recorded = read_notebook(executed)["metadata"]["papermill"]["parameters"]
+    except (KeyError, ValueError, OSError):
+        return "parameters unknown"
+    shown = [f"{k}={v!r}" for k, v in recorded.items() if k != "figure_dir"]
+    return ", ".join(shown) or "defaults"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     out = args.out.resolve()
@@ -228,72 +517,126 @@ def main(argv: list[str] | None = None) -> int:
     figures_dir = build_dir / "figures"
     logs_dir = build_dir / "logs"
 
+    all_chapters = toc_chapters(TOC_PATH)
+    params = [tuple(p) for p in args.parameter]
+    try:
+        chapters = resolve_chapters(args.only, all_chapters) if args.only else all_chapters
+        yaml_params = parse_yaml_parameters(args.yaml)
+        plan, notes = plan_parameters(chapters, params, yaml_params, bool(args.only))
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.html_only:
+        chapters = []
+    others = [c for c in all_chapters if c not in chapters]
+
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["JUPYTER_PREFER_ENV_PATH"] = "1"  # this environment's kernelspecs first
     env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"  # figures inline
     env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # silence a debugger warning on stderr
-
-    chapters = toc_chapters(TOC_PATH)
-    if args.only:
-        chapters = [c for c in chapters if c.stem in args.only]
-        missing = set(args.only) - {c.stem for c in chapters}
-        if missing:
-            print(f"error: not in {TOC_PATH.name}: {', '.join(sorted(missing))}")
-            return 2
     timings: dict[str, float] = {}
 
     start = time.perf_counter()
-    check_kernel(env)
-    stage_sources(executed_dir)
+    if chapters:
+        check_kernel(env)
+    stage_sources(executed_dir, keep=others)
     logs_dir.mkdir(parents=True, exist_ok=True)
     figures_dir.mkdir(parents=True, exist_ok=True)
     timings["stage"] = time.perf_counter() - start
 
-    params = [tuple(p) for p in args.parameter]
-    shown = " ".join(f"-p {n} {v}" for n, v in params) or "(default parameters)"
-    print(f"Executing {len(chapters)} chapter(s) with papermill {shown}, {args.jobs} at a time")
-    start = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=min(args.jobs, max(len(chapters), 1))) as pool:
-        futures = [
-            pool.submit(
-                execute_chapter, chapter, executed_dir, figures_dir, logs_dir, params, env
-            )
-            for chapter in chapters
-        ]
-        records = []
-        for future in futures:
-            record = future.result()
-            records.append(record)
-            status = "ok" if record["ok"] else "FAILED"
-            print(f"  {record['chapter']:<40} {status:>6}  {record['seconds']:7.1f} s")
-    timings["execute"] = time.perf_counter() - start
-    report = logs_dir / "execution.json"
-    report.write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
+    records = []
+    if chapters:
+        for note in notes:
+            print(note)
+        shown = " ".join(
+            [f"-p {n} {v}" for n, v in params]
+            + [f"-y {json.dumps({k: v})}" for k, v in yaml_params.items()]
+        ) or "(default parameters)"
+        print(f"Executing {len(chapters)} chapter(s) with papermill {shown}, "
+              f"{min(args.jobs, len(chapters))} at a time")
+        start = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=min(args.jobs, len(chapters))) as pool:
+            futures = [
+                pool.submit(execute_chapter, chapter, executed_dir, figures_dir,
+                            logs_dir, *plan[chapter], env)
+                for chapter in chapters
+            ]
+            for future in futures:
+                record = future.result()
+                records.append(record)
+                status = "ok" if record["ok"] else "FAILED"
+                print(f"  {record['chapter']:<34} {status:>6} {record['seconds']:7.1f} s"
+                      f"  {record['checks']}")
+        timings["execute"] = time.perf_counter() - start
+        report = logs_dir / "execution.json"
+        previous = []
+        if others and report.is_file():
+            rerun = {r["chapter"] for r in records}
+            previous = [r for r in json.loads(report.read_text(encoding="utf-8"))
+                        if r.get("chapter") not in rerun]
+        report.write_text(json.dumps(previous + records, indent=2) + "\n",
+                          encoding="utf-8")
 
-    failed = [r for r in records if not r["ok"]]
-    if failed:
-        for record in failed:
-            print(f"\n--- {record['chapter']} failed; last lines of {record['log']}:")
-            print(tail(Path(record["log"])))
-            print(f"--- partly executed notebook kept: {record['executed']}")
-        print(f"\n{len(failed)} chapter(s) failed; execution report: {report}")
-        return 1
-    if args.only or args.no_html:
-        print(f"Executed notebooks in {executed_dir}; figures in {figures_dir}")
+        failed = [r for r in records if not r["ok"]]
+        if failed:
+            for record in failed:
+                print(f"\n--- {record['chapter']} failed; last lines of {record['log']}:")
+                print(tail(Path(record["log"])))
+                print(f"--- partly executed notebook kept: {record['executed']}")
+            print(f"\n{len(failed)} chapter(s) failed; execution report: {report}")
+            return 1
+        print_figures(records, full_paths=bool(args.only))
+
+    if args.no_html:
+        print(f"Executed notebooks in {executed_dir}")
         return 0
+    missing = [c for c in others
+               if not (executed_dir / c.relative_to(REPO_ROOT)).is_file()]
+    if missing:
+        rerun = " ".join(["--out", str(args.out)] if out != REPO_ROOT else [])
+        print(
+            f"HTML not rebuilt: no executed copy of {', '.join(c.stem for c in missing)} "
+            f"in {executed_dir}. Build every chapter there once "
+            f"(python scripts/build_book.py {rerun}".rstrip() + "), then reruns with "
+            "--only rebuild the HTML."
+        )
+        print(f"Executed notebooks in {executed_dir}")
+        return 0 if chapters else 1
+    if others and (args.only or args.html_only):
+        print(f"Other chapters from the earlier build in {executed_dir}:")
+        for chapter in others:
+            executed = executed_dir / chapter.relative_to(REPO_ROOT)
+            print(f"  {chapter.relative_to(REPO_ROOT)} "
+                  f"({earlier_parameters(executed)})")
 
     print("Building the HTML with Jupyter Book (-W -n --keep-going, no execution)")
     start = time.perf_counter()
     ok = build_html(executed_dir, out, logs_dir, env)
     timings["html"] = time.perf_counter() - start
     print("Timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
+    print_placeholder_warning()
     if not ok:
         return 1
     index = build_dir / "html" / "index.html"
-    print(f"Figures (.png, .pdf): {figures_dir}")
     print(f"Open the book: file://{index}")
     return 0
+
+
+def print_figures(records: list[dict], full_paths: bool) -> None:
+    """List each chapter's figures: every PNG path, or one folder per chapter."""
+    for record in records:
+        figures = record["figures"]
+        if not figures:
+            continue
+        folder = Path(figures[0]).parent
+        if full_paths:
+            print(f"Figures of {record['chapter']} (.png, and .pdf next to each):")
+            for figure in figures:
+                print(f"  {figure}")
+        else:
+            names = ", ".join(Path(f).stem for f in figures)
+            print(f"Figures of {record['chapter']} in {folder}/ (.png, .pdf): {names}")
 
 
 if __name__ == "__main__":

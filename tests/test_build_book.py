@@ -1,0 +1,245 @@
+"""The command line of ``scripts/build_book.py``, without executing any chapter.
+
+Rerunning a chapter (``--only NAME -p NAME VALUE``) must refuse what it cannot do before
+anything runs: a chapter that is not in ``_toc.yml``, a parameter the chapter does not
+declare (papermill would inject it and the chapter would run with its default), a list
+passed as text with ``-p``. It accepts ``book/NAME.ipynb`` as well as ``NAME``. The cell
+that counts a chapter's checks and the tidying of the executed notebook are checked on
+a notebook written here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+
+import build_book  # noqa: E402
+from booktools import REPO_ROOT, TOC_PATH, toc_chapters  # noqa: E402
+
+CHAPTERS = toc_chapters(TOC_PATH)
+FIRST = CHAPTERS[0]
+
+
+@pytest.fixture
+def no_execution(monkeypatch):
+    """Make any attempt to start a kernel, stage sources or execute a chapter fail."""
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("build_book started work although the command was refused")
+
+    for name in ("check_kernel", "stage_sources", "execute_chapter", "build_html"):
+        monkeypatch.setattr(build_book, name, forbidden)
+
+
+def _main(argv: list[str]) -> tuple[int, str]:
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        status = build_book.main(argv)
+    return status, err.getvalue()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        FIRST.stem,
+        f"{FIRST.stem}.ipynb",
+        f"book/{FIRST.stem}.ipynb",
+        f"./book/{FIRST.stem}.ipynb",
+        str(FIRST),
+    ],
+)
+def test_only_accepts_a_stem_or_the_notebook_path(name, monkeypatch):
+    monkeypatch.chdir(REPO_ROOT)
+    assert build_book.resolve_chapters([name], CHAPTERS) == [FIRST]
+
+
+def test_only_keeps_the_order_of_the_toc_and_drops_duplicates():
+    last, first = CHAPTERS[-1], CHAPTERS[0]
+    chosen = build_book.resolve_chapters([last.stem, first.stem, str(first)], CHAPTERS)
+    assert chosen == ([first, last] if first != last else [first])
+
+
+@pytest.mark.parametrize(
+    "name", ["no_such_chapter", "book/intro.md", "/tmp/elsewhere/energy_variance.ipynb"]
+)
+def test_only_refuses_what_is_not_a_chapter(name):
+    with pytest.raises(build_book.UsageError) as error:
+        build_book.resolve_chapters([name], CHAPTERS)
+    message = str(error.value)
+    assert name in message
+    assert all(chapter.stem in message for chapter in CHAPTERS), message
+
+
+def test_only_suggests_the_closest_chapter():
+    with pytest.raises(build_book.UsageError, match=f"did you mean {FIRST.stem}"):
+        build_book.resolve_chapters([FIRST.stem[:-1]], CHAPTERS)
+
+
+def test_unknown_parameter_of_a_chosen_chapter_is_refused_with_its_parameters():
+    declared = build_book.chapter_parameters(FIRST)
+    with pytest.raises(build_book.UsageError) as error:
+        build_book.plan_parameters([FIRST], [("n_draw", "5")], {}, only=True)
+    message = str(error.value)
+    assert "'n_draw'" in message and "did you mean n_draws" in message
+    assert all(name in message for name in declared), message
+
+
+def test_unknown_yaml_parameter_is_refused_too():
+    with pytest.raises(build_book.UsageError, match="no parameter 'T_valuez'"):
+        build_book.plan_parameters([FIRST], [], {"T_valuez": [8, 64]}, only=True)
+
+
+def test_declared_parameters_are_planned_for_the_chapter():
+    plan, notes = build_book.plan_parameters(
+        [FIRST], [("n_draws", "50"), ("seed", "3")], {}, only=True
+    )
+    assert plan[FIRST] == ([("n_draws", "50"), ("seed", "3")], {})
+    assert notes == []
+
+
+def test_a_list_given_with_p_is_refused_with_the_yaml_advice():
+    with pytest.raises(build_book.UsageError, match='-y "T_values: \\[8, 64\\]"'):
+        build_book.plan_parameters([FIRST], [("T_values", "[8, 64]")], {}, only=True)
+
+
+def test_without_only_a_parameter_goes_to_the_chapters_that_declare_it():
+    a, b = Path(REPO_ROOT / "book/a.ipynb"), Path(REPO_ROOT / "book/b.ipynb")
+    declared = {a: {"n_draws": 1, "N": 8}, b: {"n_draws": 1}}
+    plan, notes = build_book.plan_parameters(
+        [a, b], [("N", "16"), ("n_draws", "5")], {"N": 32}, only=False, declared=declared
+    )
+    assert plan[a] == ([("N", "16"), ("n_draws", "5")], {"N": 32})
+    assert plan[b] == ([("n_draws", "5")], {})
+    assert len(notes) == 1 and "N goes only to" in notes[0] and "a" in notes[0]
+    with pytest.raises(build_book.UsageError, match="no chapter has a parameter 'M'"):
+        build_book.plan_parameters([a, b], [("M", "1")], {}, only=False,
+                                   declared=declared)
+
+
+def test_yaml_parameters_are_read_as_papermill_reads_them():
+    values = build_book.parse_yaml_parameters(
+        ["T_values: [8, 64]", "recordings: [piano, flute]\nseed: 2", "day: 2024-05-21"]
+    )
+    assert values == {"T_values": [8, 64], "recordings": ["piano", "flute"], "seed": 2,
+                      "day": "2024-05-21"}
+    for bad in ["[8, 64]", "T_values: [8, 64", "just text"]:
+        with pytest.raises(build_book.UsageError, match="-y"):
+            build_book.parse_yaml_parameters([bad])
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["--only", "no_such_chapter"], "no chapter of that name"),
+        (["--only", f"book/{FIRST.stem}.ipynb", "-p", "n_draw", "5"],
+         "has no parameter 'n_draw'"),
+        (["--only", FIRST.stem, "-p", "n_draws", "[5]"], "-p passes text"),
+        (["-p", "no_such_parameter", "1"], "no chapter has a parameter"),
+        (["-y", "not a mapping"], "expected \"NAME: VALUE\""),
+    ],
+)
+def test_main_refuses_before_running_anything(argv, expected, no_execution, tmp_path):
+    status, err = _main([*argv, "--out", str(tmp_path)])
+    assert status == 2
+    assert expected in err and err.startswith("error: "), err
+    assert not (tmp_path / "_build").exists()
+
+
+def test_html_only_takes_no_parameters(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        build_book.parse_args(["--html-only", "-p", "n_draws", "5"])
+    assert exit_.value.code == 2
+    assert "--html-only executes nothing" in capsys.readouterr().err
+
+
+def test_placeholder_warning(tmp_path):
+    config = tmp_path / "_config.yml"
+    config.write_text("repository:\n  url: https://github.com/OWNER/REPO\n")
+    warning = build_book.placeholder_warning(config)
+    assert warning and "OWNER/REPO" in warning and "README.md" in warning
+    config.write_text("repository:\n  url: https://github.com/someone/randfb-book\n")
+    assert build_book.placeholder_warning(config) is None
+
+
+def _report_output(namespace: dict) -> str:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(build_book.CHECKS_REPORT_SOURCE, namespace)
+    return out.getvalue()
+
+
+def test_the_checks_report_cell_counts_each_checks_object():
+    from randfb import Checks
+
+    checks = Checks()
+    checks.that(True, "kept")
+    checks.that(False, "failed")
+    text = _report_output({"checks": checks, "other": 3})
+    assert text.startswith(build_book.CHECKS_REPORT_PREFIX)
+    assert json.loads(text.removeprefix(build_book.CHECKS_REPORT_PREFIX)) == [
+        ["checks", 2, 1]
+    ]
+
+
+def _code_cell(source, tags=(), outputs=()):
+    return {"cell_type": "code", "execution_count": 1, "id": source[:8] or "empty",
+            "metadata": {"tags": list(tags)}, "outputs": list(outputs), "source": source}
+
+
+def test_instrumented_copy_and_finish_executed(tmp_path):
+    source = tmp_path / "chapter.ipynb"
+    source.write_text(json.dumps({
+        "cells": [_code_cell("n_draws = 5", tags=["parameters"])],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
+    }))
+    copy = tmp_path / "instrumented.ipynb"
+    build_book.instrumented_copy(source, copy)
+    cells = json.loads(copy.read_text())["cells"]
+    assert len(cells) == 2 and build_book.CHECKS_REPORT_TAG in cells[-1]["metadata"]["tags"]
+    assert "remove-cell" in cells[-1]["metadata"]["tags"]
+
+    # What papermill would write: the injected cell, the chapter, the report's output.
+    from randfb import Checks
+
+    checks = Checks()
+    for ok in (True, True, True):
+        checks.that(ok, "never shown")
+    report = _report_output({"checks": checks})
+    executed = tmp_path / "executed.ipynb"
+    executed.write_text(json.dumps({
+        "cells": [
+            _code_cell("n_draws = 5", tags=["parameters"]),
+            _code_cell("n_draws = 50", tags=["injected-parameters"]),
+            _code_cell(build_book.CHECKS_REPORT_SOURCE,
+                       tags=[build_book.CHECKS_REPORT_TAG, "remove-cell"],
+                       outputs=[{"output_type": "stream", "name": "stdout",
+                                 "text": report}]),
+        ],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
+    }))
+    assert build_book.finish_executed(executed) == "3 of 3 checks passed"
+    cells = json.loads(executed.read_text())["cells"]
+    assert len(cells) == 2, "the report cell must be removed from the executed copy"
+    assert "remove-cell" in cells[1]["metadata"]["tags"]
+
+
+def test_finish_executed_reports_the_error_that_stopped_a_chapter(tmp_path):
+    error = {"output_type": "error", "ename": "ValueError",
+             "evalue": "parameter n_draws must be an integer >= 1, got -5",
+             "traceback": []}
+    executed = tmp_path / "executed.ipynb"
+    executed.write_text(json.dumps({
+        "cells": [_code_cell("check_int(...)", outputs=[error])],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
+    }))
+    summary = build_book.finish_executed(executed)
+    assert summary == (
+        "stopped by ValueError: parameter n_draws must be an integer >= 1, got -5"
+    )
