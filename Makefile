@@ -1,6 +1,7 @@
 # The two commands of a fresh clone (README.md):
 #   make book   create .venv, install the pinned dependencies, run every chapter, build the HTML
 #   make test   lint, unit tests, every chapter with quick parameters, a book build, browser test
+#   make lab    JupyterLab from .venv, to run a chapter cell by cell (CHAPTER=strided opens it)
 # Options: make test BROWSER=0 (skip only the browser test), QUICK_DRAWS=50,
 #          PYTHON=/path/to/python3.11, BOOK_JOBS=2 (chapters executed in parallel).
 
@@ -16,6 +17,13 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 QUICK_DRAWS ?= 50
 BENCH_ARGS ?=
+# make lab: the chapter to open (a stem, e.g. strided; empty: the book/ folder) and extra
+# arguments for jupyter lab (e.g. LAB_ARGS="--no-browser --port 8890").
+CHAPTER ?=
+LAB_ARGS ?=
+LAB_CHAPTER = book/$(basename $(notdir $(CHAPTER))).ipynb
+# Jupyter refuses to run as root (containers, CI) unless told so.
+LAB_ROOT = $(if $(filter 0,$(shell id -u)),--allow-root)
 LINT_PATHS := $(wildcard lib tests scripts benchmarks)
 QUICK_OUT := _build/quick
 BROWSER ?= 1
@@ -28,12 +36,13 @@ define stage
 	else status=$$?; printf '<== %s: FAILED (exit %s)\n' "$(1)" "$$status"; exit $$status; fi
 endef
 
-.PHONY: help book test lint unit quick-book browser-test bench venv clean
+.PHONY: help book test lint unit quick-book browser-test bench venv clean lab
 
 help:
 	@echo "make book    build the book (creates $(VENV), runs every chapter) -> _build/html/index.html"
 	@echo "make test    ruff, unit tests, every chapter with n_draws=$(QUICK_DRAWS), book build, browser test"
 	@echo "             (make test BROWSER=0 skips only the browser test)"
+	@echo "make lab     JupyterLab from $(VENV) on book/ (make lab CHAPTER=strided opens that chapter)"
 	@echo "make bench   run the benchmarks (benchmarks/run.py; BENCH_ARGS=--quick for a smoke test)"
 	@echo "make clean   remove _build/"
 
@@ -71,6 +80,17 @@ browser-test: $(STAMP)
 	$(call stage,browser test setup: Debian's chromium,bash scripts/ensure_chromium.sh)
 	$(call stage,browser test: every page of $(QUICK_OUT)/_build/html in headless Chromium,RANDFB_BOOK_HTML=$(QUICK_OUT)/_build/html $(BIN)/pytest tests/browser -q)
 endif
+
+# JupyterLab of the project's environment: its kernel python3 is $(VENV)'s Python, which
+# imports this checkout's randfb. Saving a chapter stores its outputs: clear them before
+# committing (python scripts/clear_notebooks.py book/<name>.ipynb).
+lab: $(STAMP)
+	@test -z "$(CHAPTER)" || test -f "$(LAB_CHAPTER)" || { echo "error: no chapter" \
+	  "$(LAB_CHAPTER); the chapters are: $(basename $(notdir $(wildcard book/*.ipynb)))"; \
+	  exit 2; }
+	@echo "==> JupyterLab from $(VENV) (kernel python3: $(PY)); stop it with Ctrl-C twice"
+	PATH="$(abspath $(BIN)):$$PATH" JUPYTER_PREFER_ENV_PATH=1 \
+	  $(BIN)/jupyter lab $(LAB_ROOT) $(LAB_ARGS) $(if $(CHAPTER),$(LAB_CHAPTER),book/)
 
 bench: $(STAMP)
 	@test -f benchmarks/run.py || { echo "error: benchmarks/run.py does not exist yet"; exit 1; }

@@ -28,3 +28,10 @@ def test_environment_yml_has_the_same_pins():
         f"only in environment.yml {sorted(set(pinned) - set(_requirements()))}, "
         f"only in requirements.txt {sorted(set(_requirements()) - set(pinned))}"
     )
+
+
+def test_the_tools_the_makefile_runs_are_pinned():
+    """make book / make test / make lab run these from .venv; a fresh clone must get them."""
+    names = {line.split("==")[0].lower() for line in _requirements()}
+    needed = {"jupyter-book", "papermill", "pytest", "ruff", "playwright", "jupyterlab"}
+    assert needed <= names, f"requirements.txt lacks {sorted(needed - names)}"
