@@ -14,6 +14,7 @@ import re
 import shlex
 import subprocess
 import sys
+import time
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -289,13 +290,17 @@ def _bad_files(tmp_path):
     full = save(tmp_path, "full.npy", np.ones((4, 100)))
     truncated = tmp_path / "truncated.npy"
     truncated.write_bytes(full.read_bytes()[:200])
-    np.savez(tmp_path / "archive.npz", w=np.ones((2, 3)))
+    np.savez(tmp_path / "archive.npz", w=np.ones((2, 3)), b=np.ones((3, 1, 4)))
+    np.save(tmp_path / "objects.npy", np.array([[1.0, "a"]], dtype=object), allow_pickle=True)
     return {
         "missing": tmp_path / "missing.npy",
         "directory": tmp_path,
         "text": text,
         "truncated": truncated,
         "archive": tmp_path / "archive.npz",
+        "objects": tmp_path / "objects.npy",
+        "integers": save(tmp_path, "int.npy", np.ones((2, 3), dtype=np.int64)),
+        "zip": _plain_zip(tmp_path / "other.zip"),
         "in_channels": save(tmp_path, "in2.npy", np.ones((4, 2, 5))),
         "one_d": save(tmp_path, "one.npy", np.ones(5)),
         "empty": save(tmp_path, "empty.npy", np.ones((0, 5))),
@@ -306,19 +311,31 @@ def _bad_files(tmp_path):
     }
 
 
+def _plain_zip(path):
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("readme.txt", "no weights here")
+    return path
+
+
 INIT = ["init", "--J", "8", "--T", "8", "--N", "64"]
 BAD_INPUT = [
     # (arguments, a phrase the one-line message must contain)
     (["bounds", "{missing}", "--N", "64"], "not found"),
     (["bounds", "{directory}", "--N", "64"], "is a directory"),
-    (["bounds", "{text}", "--N", "64"], "not a NumPy .npy file"),
+    (["bounds", "{text}", "--N", "64"], "unrecognised file format"),
     (["bounds", "{truncated}", "--N", "64"], "cannot read"),
-    (["bounds", "{archive}", "--N", "64"], ".npz archive"),
-    (["bounds", "{in_channels}", "--N", "64"], "(J, T) or (J, 1, T), got shape (4, 2, 5)"),
-    (["bounds", "{one_d}", "--N", "64"], "(J, T) or (J, 1, T), got shape (5,)"),
+    (["bounds", "{archive}", "--N", "64"], "holds 2 candidate tensors"),
+    (["bounds", "{archive}", "--N", "64", "--layer", "x"], "no tensor named 'x'"),
+    (["bounds", "{objects}", "--N", "64"], "Python objects (dtype object), not numbers"),
+    (["bounds", "{integers}", "--N", "64"], "expected floating-point weights"),
+    (["bounds", "{zip}", "--N", "64"], "neither a .npz"),
+    (["bounds", "{in_channels}", "--N", "64"], "shape (4, 2, 5) (in_channels = 2 > 1"),
+    (["bounds", "{one_d}", "--N", "64"], "shape (5,)"),
     (["bounds", "{empty}", "--N", "64"], "J >= 1 filters"),
     (["bounds", "{nan}", "--N", "64"], "finite"),
-    (["bounds", "{complex}", "--N", "64"], "real numbers"),
+    (["bounds", "{complex}", "--N", "64"], "dtype complex128"),
     (["bounds", "{long}", "--N", "32"], "T = 40 (last axis of weights) must be <= N = 32"),
     (["bounds", "{ok}", "--N", "64", "--stride", "5"], "stride must divide N = 64"),
     (["bounds", "{ok}"], "required: --N"),
@@ -359,7 +376,9 @@ def test_bad_input_is_one_line_and_exit_status_2(argv, phrase, tmp_path, capsys)
 
 def test_help_version_and_console_script(capsys):
     status, out, _ = run(["bounds", "--help"], capsys)
-    assert status == 0 and "(J, 1, T)" in out and "Conv1d" in out
+    text = " ".join(out.split())
+    assert status == 0 and "(J, 1, T)" in text and "Conv1d" in text and "--layer" in text
+    assert ".safetensors" in text and "--layer conv1.weight --N 1024 --stride 4" in text
     status, out, _ = run(["--version"], capsys)
     assert status == 0 and out.strip() == f"randfb {randfb.__version__}"
     (script,) = [e for e in entry_points(group="console_scripts") if e.name == "randfb"]
@@ -397,3 +416,222 @@ def test_the_book_page_commands_run(tmp_path, monkeypatch, capsys, rng):
             argv += ["--draws", "50", "--search-draws", "20"]
         status, out, err = run(argv, capsys)
         assert status == 0 and out and err == "", (command, err)
+
+
+# ------------------------------------- what init may report (issue: moments of kappa)
+
+
+def _mean_line(out):
+    return next(line for line in out.splitlines() if "mean kappa:" in line)
+
+
+def test_init_at_J_equal_to_the_stride_is_a_frame_with_infinite_mean(capsys):
+    # J = d = 8: a frame almost surely (float32 alone rounds some A to 0 here), p* = 1/2.
+    argv = ["init", "--J", "8", "--T", "64", "--N", "1024", "--stride", "8", "--draws", "300",
+            "--no-search"]
+    status, out, _ = run(argv, capsys)
+    assert status == 0 and "not a frame" not in out
+    assert "frames: 300 of 300 draws (100 %)" in out
+    line = _mean_line(out)
+    assert "mean kappa: inf. E[kappa] is infinite for J <= stride + 1 = 9" in line
+    assert "+-" not in line and "median" in line
+    assert "computed in float64" in out
+    d = run_json(argv, capsys)
+    assert d["kappa"]["mean"] is None and d["kappa"]["mean_standard_error"] is None
+    assert d["kappa"]["median"] > 1 and d["precision"] == "float64"
+    assert d["kappa_moments"] == {"threshold": 0.5, "mean_finite": False,
+                                  "variance_finite": False}
+
+
+def test_init_with_infinite_mean_at_stride_1(capsys):
+    argv = ["init", "--J", "2", "--T", "64", "--N", "512", "--draws", "200", "--no-search"]
+    status, out, _ = run(argv, capsys)
+    rows = {p[0]: p[1:] for p in map(str.split, out.splitlines()) if p[:1] == ["kappa"]}
+    assert status == 0 and rows["kappa"][0] == "inf" and float(rows["kappa"][1]) > 1
+    assert "E[kappa] is infinite for J <= stride + 1 = 2" in _mean_line(out)
+
+
+def test_init_with_infinite_variance_prints_no_standard_error(capsys):
+    argv = ["init", "--J", "4", "--T", "64", "--N", "512", "--draws", "200", "--no-search"]
+    status, out, _ = run(argv, capsys)
+    line = _mean_line(out)
+    assert status == 0 and "+-" not in line and "no standard error" in line
+    assert "Var[kappa] is infinite for J <= stride + 3 = 4" in line
+    d = run_json(argv, capsys)
+    A, B = randfb.simulate_frame_bounds(512, 4, 64, 200, rng=0)
+    assert d["kappa"]["mean"] == pytest.approx(np.mean(B / A), rel=1e-12)
+    assert d["kappa"]["mean_standard_error"] is None
+    # One more filter than the threshold: a finite variance, and a standard error.
+    argv[2] = "5"
+    assert "+-" in _mean_line(run(argv, capsys)[1])
+
+
+def test_init_where_the_moments_are_not_established(capsys):
+    argv = ["init", "--J", "8", "--T", "30", "--N", "240", "--stride", "4", "--draws", "100",
+            "--no-search"]
+    status, out, _ = run(argv, capsys)
+    line = _mean_line(out)
+    assert status == 0 and "+-" not in line and "not established" in line
+
+
+def test_sigma_is_called_energy_preserving_only_when_the_stride_divides_T(capsys):
+    base = ["init", "--N", "240", "--stride", "4", "--J", "8", "--draws", "20", "--no-search"]
+    out = run([*base, "--T", "32"], capsys)[1]
+    assert "energy-preserving: E||Phi x||^2 = ||x||^2 for every x" in out
+    out = run([*base, "--T", "30"], capsys)[1]
+    assert "not energy-preserving for every x" in out
+    eig = np.linalg.eigvalsh(randfb.strided.expected_polyphase_matrix(8, 30, 4))
+    assert f"ranges over [{_fmt(eig[0])}, {_fmt(eig[-1])}]" in out
+
+
+def test_one_draw_has_no_standard_error(capsys):
+    status, out, _ = run(["init", "--J", "16", "--T", "16", "--N", "128", "--draws", "1",
+                          "--no-search"], capsys)
+    assert status == 0 and "1 draw," in out and "1 draws" not in out
+    assert "(one draw: no standard error)" in _mean_line(out) and "+- 0" not in out
+
+
+def test_search_output_when_the_given_J_meets_the_target(capsys):
+    # The given layer (J = 40) meets kappa <= 3; --max-J 10 must not make it "not reached".
+    argv = ["init", "--J", "40", "--T", "16", "--N", "128", "--draws", "200",
+            "--search-draws", "40", "--max-J", "10"]
+    status, out, _ = run(argv, capsys)
+    assert status == 0 and "not reached" not in out
+    found = int(re.search(r"mean kappa <= 3: J = (\d+)", out).group(1))
+    assert 3 <= found <= 40
+    assert "from J = 3 = stride + 2" in out
+
+
+def test_init_help_shows_single_percent_signs(capsys):
+    status, out, _ = run(["init", "--help"], capsys)
+    text = " ".join(out.split())
+    assert status == 0 and "5 % and 95 %" in text and "%%" not in out
+
+
+def test_number_formatting_keeps_four_significant_digits(tmp_path, capsys):
+    assert [_fmt(x) for x in (3e5, 2.227e5, 1.0, 0.0001336, 3717.0, 0.0)] == [
+        "3.000e+05", "2.227e+05", "1.000", "0.0001336", "3717", "0"]
+    path = save(tmp_path, "scaled.npy", np.sqrt(3e5) * np.eye(1, 4))  # A = B = 3e5
+    out = run(["bounds", path, "--N", "16"], capsys)[1]
+    assert "3.000e+05" in out and "3e+05" not in out
+
+
+# ---------------------------------------------- memory, time, pipes (a robust calculator)
+
+
+def _one_line_error(status, out, err, phrase):
+    assert status == 2 and out == "" and err.count("\n") == 1, err
+    assert err.startswith("randfb: error: ") and phrase in err and "Traceback" not in err
+
+
+def test_huge_N_is_refused_in_seconds(tmp_path, capsys):
+    path = save(tmp_path, "w.npy", np.ones((4, 8)))
+    start = time.perf_counter()
+    for argv in (["init", "--J", "8", "--T", "64", "--N", str(10**12)],
+                 ["bounds", path, "--N", str(10**12)],
+                 ["init", "--J", "8", "--T", "64", "--N", "1024", "--draws", str(10**12)]):
+        _one_line_error(*run(argv, capsys), "would need about")
+    assert time.perf_counter() - start < 10
+
+
+def test_refusal_says_how_much_it_would_need(monkeypatch, capsys):
+    monkeypatch.setattr(calculator, "available_memory", lambda: 10**6)
+    status, out, err = run(["init", *SMALL], capsys)
+    need = calculator.estimate_simulation(128, 16, 16, 200, 1, np.float32).bytes
+    _one_line_error(status, out, err, f"would need about {calculator.format_bytes(need)}")
+    assert "more than the 1.00 MB available" in err
+
+
+def test_memory_error_during_the_computation_is_one_line(monkeypatch, capsys):
+    def exhausted(*args, **kwargs):
+        raise MemoryError("Unable to allocate 7.45 GiB for an array with shape (1000, 10**9)")
+
+    monkeypatch.setattr(randfb.cli, "random_layer_summary", exhausted)
+    _one_line_error(*run(["init", *SMALL], capsys), "out of memory: Unable to allocate")
+
+
+def test_progress_from_the_first_chunk_and_estimate_announced(monkeypatch, capsys):
+    status, out, err = run(["init", *SMALL, "--no-search", "--progress"], capsys)
+    assert status == 0 and "0/200 draws" in err and "200/200 draws" in err
+    assert "of memory (estimated)" in err
+    # A long run is announced even without a progress bar.
+    monkeypatch.setattr(randfb.cli, "ANNOUNCE_SECONDS", 0.0)
+    status, out, err = run(["init", *SMALL, "--no-search"], capsys)
+    assert status == 0 and "about" in err and "--progress shows its progress" in err
+
+
+def test_closed_stdout_exits_quietly(tmp_path):
+    path = save(tmp_path, "w.npy", np.ones((4, 8)))
+    for args in (["bounds", str(path), "--N", "1024"], ["init", *SMALL]):
+        proc = subprocess.Popen([sys.executable, "-m", "randfb", *args],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc.stdout.close()  # the reader has gone before the first line is written
+        err = proc.stderr.read().decode()
+        proc.wait(timeout=120)
+        assert err == "" and proc.returncode == 0, err
+
+
+def test_zero_weights_are_a_zero_layer_not_an_infinite_kappa(tmp_path, capsys):
+    path = save(tmp_path, "zero.npy", np.zeros((4, 1, 8)))
+    status, out, _ = run(["bounds", path, "--N", "64"], capsys)
+    assert status == 0 and "The layer is zero" in out and "0/0" in out
+    assert "inf" not in out and "not a frame" not in out
+    d = run_json(["bounds", path, "--N", "64"], capsys)
+    assert d["A"] == d["B"] == 0 and d["kappa"] is None and d["is_zero"] is True
+
+
+# -------------------------------------------- bounds on the files people have (issue 11)
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def test_bounds_of_crepe_tiny_conv1(capsys):
+    path = DATA / "crepe-tiny.pth"
+    argv = ["bounds", path, "--layer", "conv1.weight", "--N", "1024", "--stride", "4"]
+    d = run_json(argv, capsys)
+    w = randfb.load_weights(path, layer="conv1.weight")
+    A, B = randfb.frame_bounds(w, 1024, 4)
+    assert d["layer"] == "conv1.weight" and d["stored_shape"] == [128, 1, 512, 1]
+    assert d["filters"] == {"N": 1024, "J": 128, "T": 512, "stride": 4}
+    assert (d["A"], d["B"]) == pytest.approx((float(A), float(B)), rel=1e-9)
+    assert 1e3 < d["kappa"] < 1e4  # a trained layer: three orders above its random init
+    status, out, _ = run(argv, capsys)
+    assert status == 0 and "[conv1.weight]" in out and "Conv2d weight of shape" in out
+    # Without --layer the checkpoint's seven tensors are listed, convolution-shaped first.
+    status, out, err = run(["bounds", path, "--N", "1024"], capsys)
+    _one_line_error(status, out, err, "conv1.weight (128, 1, 512, 1)")
+
+
+def test_bounds_of_an_npz_with_layer(tmp_path, capsys, rng):
+    w = rng.standard_normal((6, 1, 20))
+    np.savez(tmp_path / "model.npz", frontend=w, bias=np.zeros(6), other=np.ones((3, 4)))
+    d = run_json(["bounds", tmp_path / "model.npz", "--layer", "frontend", "--N", "64"],
+                 capsys)
+    A, B = randfb.frame_bounds(w[:, 0, :], 64)
+    assert (d["A"], d["B"]) == pytest.approx((float(A), float(B)), rel=1e-12)
+    assert d["layer"] == "frontend" and d["stored_shape"] == [6, 1, 20]
+
+
+def _write_safetensors(path, tensors):
+    """The documented format: 8-byte little-endian header length, JSON header, raw data."""
+    header, blobs, offset = {}, [], 0
+    for name, array in tensors.items():
+        data = np.ascontiguousarray(array, dtype="<f4").tobytes()
+        header[name] = {"dtype": "F32", "shape": list(array.shape),
+                        "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    text = json.dumps(header).encode()
+    path.write_bytes(len(text).to_bytes(8, "little") + text + b"".join(blobs))
+    return path
+
+
+def test_bounds_of_a_safetensors_file(tmp_path, capsys, rng):
+    w = rng.standard_normal((5, 1, 16)).astype(np.float32)
+    path = _write_safetensors(tmp_path / "layer.safetensors",
+                              {"conv.weight": w, "conv.bias": np.zeros(5, np.float32)})
+    d = run_json(["bounds", path, "--layer", "conv.weight", "--N", "32", "--stride", "2"],
+                 capsys)
+    A, B = randfb.frame_bounds(w[:, 0, :].astype(np.float64), 32, 2)
+    assert (d["A"], d["B"]) == pytest.approx((float(A), float(B)), rel=1e-9)
+    assert d["stored_shape"] == [5, 1, 16]

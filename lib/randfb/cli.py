@@ -22,7 +22,6 @@ import math
 import os
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -31,7 +30,6 @@ from ._validation import check_filter_shape, check_filters, check_stride
 from .calculator import (
     FLOAT32_KAPPA_LIMIT,
     check_memory,
-    conv1d_filters,
     estimate_filterbank_bounds,
     estimate_simulation,
     filterbank_bounds,
@@ -42,6 +40,7 @@ from .calculator import (
     random_layer_summary,
     smallest_J_for_kappa,
 )
+from .weights import describe_weights, load_weights
 
 PROG = "randfb"
 #: Exit status for bad input (the argparse convention).
@@ -385,51 +384,39 @@ def _run_init(args, out):
 # ------------------------------------------------------------------ randfb bounds
 
 
-NPY_MAGIC = b"\x93NUMPY"
-ZIP_MAGIC = b"PK\x03\x04"
+def read_weights(path, layer=None) -> tuple[np.ndarray, tuple, str]:
+    """Filters ``(J, T)`` from a weights file, the stored shape and the tensor's name.
 
-
-def load_weights(path) -> tuple[np.ndarray, tuple]:
-    """Load filters from a ``.npy`` file; return them as ``(J, T)`` and the stored shape.
-
-    Raises :class:`UsageError` with a one-line reason for a missing, unreadable or
-    malformed file.
+    Reads ``.npy``, ``.npz``, PyTorch zip checkpoints (``.pt``/``.pth``, without torch) and
+    ``.safetensors`` with :func:`randfb.load_weights`; ``layer`` names the tensor in a file
+    that holds several. Raises :class:`UsageError` with a one-line reason for a missing,
+    unreadable, malformed or unsafe file, or a tensor of another layout.
     """
-    p = Path(path)
-    if not p.exists():
-        raise UsageError(f"weights file not found: {path}")
-    if p.is_dir():
-        raise UsageError(f"{path} is a directory, not a .npy file")
     try:
-        with open(p, "rb") as fh:
-            magic = fh.read(len(NPY_MAGIC))
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if magic.startswith(ZIP_MAGIC):
-        raise UsageError(f"{path} is a .npz archive; save the one weight array with "
-                         "numpy.save('weights.npy', w)")
-    if magic != NPY_MAGIC:
-        raise UsageError(f"{path} is not a NumPy .npy file (no .npy header); save the "
-                         "weights with numpy.save('weights.npy', w)")
-    try:
-        raw = np.load(p, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UsageError(f"cannot read {path} as a .npy array: {reason}") from None
-    try:
-        w = conv1d_filters(raw)
+        info = describe_weights(path, layer)
+        w = load_weights(path, layer)
     except (ValueError, TypeError) as exc:
-        raise UsageError(f"{path}: {exc}") from None
-    return w, raw.shape
+        message = " ".join(str(exc).split())
+        if "Object arrays cannot be loaded" in message:  # NumPy's words for dtype=object
+            message = (f"{path} holds an array of Python objects (dtype object), not "
+                       "numbers; expected floating-point weights: save them with "
+                       "numpy.save(path, w.astype(numpy.float32))")
+        raise UsageError(message) from None
+    return w, tuple(info.shape), info.name
 
 
-def _bounds_table(result, path, stored_shape, out):
+def _bounds_table(result, path, stored_shape, name, out):
     r = result
     write = out.write
-    layout = (f" (a Conv1d weight of shape {stored_shape}, input-channel axis dropped)"
-              if len(stored_shape) == 3 else "")
-    write(f"Filterbank {path}: J = {r.J} {_filters(r.J)} of length T = {r.T}{layout}, signals of "
-          f"N = {r.N} samples, stride {r.stride}\n\n")
+    if len(stored_shape) == 3:
+        layout = f" (a Conv1d weight of shape {stored_shape}, input-channel axis dropped)"
+    elif len(stored_shape) == 4:
+        layout = f" (a Conv2d weight of shape {stored_shape}, singleton axes dropped)"
+    else:
+        layout = ""
+    tensor = f" [{name}]" if name else ""
+    write(f"Filterbank {path}{tensor}: J = {r.J} {_filters(r.J)} of length T = {r.T}{layout}, "
+          f"signals of N = {r.N} samples, stride {r.stride}\n\n")
     if r.is_zero:
         kappa = "undefined (0/0)"
     elif r.is_frame:
@@ -458,7 +445,7 @@ def _bounds_table(result, path, stored_shape, out):
 
 
 def _run_bounds(args, out):
-    w, stored_shape = load_weights(args.weights)
+    w, stored_shape, name = read_weights(args.weights, args.layer)
     try:
         check_filters(w, args.N, name="weights")
         check_stride(args.stride, args.N)
@@ -476,11 +463,11 @@ def _run_bounds(args, out):
     result = filterbank_bounds(w, args.N, args.stride, progress=bar)
     if args.json:
         payload = {"command": "bounds", "randfb_version": __version__,
-                   "weights": str(args.weights), "stored_shape": list(stored_shape),
-                   **result.as_dict()}
+                   "weights": str(args.weights), "layer": name,
+                   "stored_shape": list(stored_shape), **result.as_dict()}
         _print_json(payload, out)
     else:
-        _bounds_table(result, args.weights, stored_shape, out)
+        _bounds_table(result, args.weights, stored_shape, name, out)
 
 
 # ------------------------------------------------------------------ parser and main
@@ -541,14 +528,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     bounds = sub.add_parser(
         "bounds", parents=[common], allow_abbrev=False,
-        help="frame bounds of your own filters (a .npy file)",
-        description="Exact frame bounds A, B and kappa = B / A of the filterbank stored in a "
-                    ".npy file (numpy.save) of shape (J, T), or (J, 1, T): the weight of a "
-                    "PyTorch Conv1d(1, J, T) layer (out_channels, in_channels = 1, "
-                    "kernel_size), whose input-channel axis is dropped. Other shapes are "
-                    "rejected. Conv1d's cross-correlation has the same frame bounds as the "
-                    "convolution (each filter reversed).")
-    bounds.add_argument("weights", help="a .npy file of shape (J, T) or (J, 1, T)")
+        help="frame bounds of your own filters (.npy, .npz, .pt/.pth, .safetensors)",
+        description="Exact frame bounds A, B and kappa = B / A of a first layer read from a "
+                    "weights file: .npy (numpy.save), .npz, a PyTorch zip checkpoint "
+                    "(.pt/.pth: a tensor or a state dict, read without torch by a "
+                    "restricted unpickler that runs no code from the file) or .safetensors. "
+                    "The weight may have the shape (J, T), (J, 1, T) (PyTorch Conv1d(1, J, "
+                    "T)) or (J, 1, T, 1) (Conv2d with the kernel along the first axis, as "
+                    "in CREPE); other layouts are refused. Conv1d's cross-correlation has "
+                    "the same frame bounds as the convolution (each filter reversed). "
+                    "Example: randfb bounds data/crepe-tiny.pth --layer conv1.weight "
+                    "--N 1024 --stride 4")
+    bounds.add_argument("weights", help="a weights file: .npy, .npz, .pt/.pth or .safetensors")
+    bounds.add_argument("--layer", default=None, metavar="NAME",
+                        help="the tensor to read in a file that holds several, e.g. "
+                             "conv1.weight (a dotted key of a state dict, or a key of the "
+                             ".npz or .safetensors file); without it a file with several "
+                             "candidates is refused with their names and shapes")
     bounds.set_defaults(run=_run_bounds)
     return parser
 
