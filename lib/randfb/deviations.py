@@ -1,8 +1,10 @@
 """Bounds on large deviations of the energy response: Cantelli and Chernoff type.
 
 Both return the relative deviation ``alpha`` that ``||Phi x||^2 - E||Phi x||^2`` exceeds
-(in units of ``||x||^2``) with probability at most ``p``. Used by the chapter
-*Large deviations of the energy response*.
+(in units of ``||x||^2``) with probability at most ``p``; :func:`deviation_validity`
+computes the true probability of each claimed deviation with the exact law.
+
+Used by: book/deviations.ipynb, book/real_signals.ipynb.
 """
 
 from __future__ import annotations
@@ -11,6 +13,17 @@ import numpy as np
 
 from ._validation import check_filter_shape, check_probability, check_sigma, check_signal
 from .energy import energy_eigenvalues, energy_variance
+from .gchisq import energy_tail
+
+__all__ = [
+    "cantelli_alpha",
+    "chernoff_alpha",
+    "notebook_chernoff_alpha",
+    "deviation_validity",
+]
+
+#: The formulas :func:`deviation_validity` evaluates, by name.
+DEVIATION_FORMULAS = ("cantelli", "chernoff", "notebook")
 
 
 def cantelli_alpha(x, J, T, p, sigma=None):
@@ -125,3 +138,61 @@ def notebook_chernoff_alpha(x, J, T, p):
     c = 2.0 * L * float(lam @ lam)
     out = (b + np.sqrt(b**2 + 4 * a * c)) / (2 * a)
     return out[()] if out.ndim == 0 else out
+
+
+def deviation_validity(signals, J, T_values, p):
+    """True level of each claimed deviation, divided by its nominal level ``p``.
+
+    For a formula ``alpha_hat(p)`` (Cantelli's :func:`cantelli_alpha`, the
+    Laurent-Massart :func:`chernoff_alpha`, the notebook form
+    :func:`notebook_chernoff_alpha`) the ratio
+
+        P(||Phi x||^2 - E||Phi x||^2 >= alpha_hat(p) ||x||^2) / p
+
+    is at most 1 exactly when the formula is a valid bound at level ``p``. The
+    probability is exact (Imhof's formula, :func:`randfb.energy_tail`, absolute error
+    below 1e-10), at ``sigma^2 = 1 / (J T)``.
+
+    Parameters
+    ----------
+    signals : dict of str to array_like
+        Named signals, each of shape (N,).
+    J : int, >= 1
+    T_values : sequence of int
+        Filter lengths, each ``1 <= T <= N``.
+    p : array_like
+        Nominal levels in (0, 1).
+
+    Returns
+    -------
+    list of dict
+        One record per signal, filter length and level, with keys ``signal``, ``T``,
+        ``p`` and one ratio per formula: ``cantelli``, ``chernoff``, ``notebook``
+        (ready for ``pandas.DataFrame``).
+
+    Examples
+    --------
+    >>> from randfb import impulse
+    >>> from randfb.deviations import deviation_validity
+    >>> rows = deviation_validity({"impulse": impulse(64)}, J=10, T_values=[8],
+    ...                           p=[0.05, 1e-3])
+    >>> round(rows[0]["chernoff"], 3), bool(rows[1]["notebook"] > 1)
+    (0.089, True)
+    """
+    p = np.atleast_1d(check_probability(p))
+    formulas = {
+        "cantelli": cantelli_alpha,
+        "chernoff": chernoff_alpha,
+        "notebook": notebook_chernoff_alpha,
+    }
+    rows = []
+    for name, x in signals.items():
+        for T in T_values:
+            ratios = {key: energy_tail(x, J, T, alpha_of(x, J, T, p)) / p
+                      for key, alpha_of in formulas.items()}
+            rows.extend(
+                {"signal": name, "T": int(T), "p": float(level),
+                 **{key: float(ratio[k]) for key, ratio in ratios.items()}}
+                for k, level in enumerate(p)
+            )
+    return rows
