@@ -138,7 +138,8 @@ def _pyplot():
         import matplotlib.pyplot as plt
     except ImportError as error:  # pragma: no cover - depends on the environment
         raise ImportError(
-            'randfb.plotting needs matplotlib and seaborn: pip install "randfb[plot]"'
+            "randfb.plotting needs matplotlib and seaborn: from a clone of the project, "
+            'pip install -e ".[plot]"'
         ) from error
     return plt
 
