@@ -410,6 +410,7 @@ def test_the_book_page_commands_run(tmp_path, monkeypatch, capsys, rng):
     assert len(commands) >= 4 and {c.split()[1] for c in commands} == {"init", "bounds"}
     monkeypatch.chdir(tmp_path)
     np.save("weights.npy", rng.standard_normal((32, 1, 64)))  # a Conv1d(1, 32, 64) weight
+    (tmp_path / "data").symlink_to(Path(__file__).resolve().parents[1] / "data")
     for command in commands:
         argv = shlex.split(command)[1:]
         if argv[0] == "init":  # the same command, with fewer draws to keep the test fast
