@@ -170,3 +170,13 @@ def test_filterbank_bounds_are_float64_for_float32_weights(rng):
     r = filterbank_bounds(w, 64)
     A, B = randfb.frame_bounds(w.astype(np.float64), 64)
     assert (r.A, r.B) == pytest.approx((float(A), float(B)), rel=1e-12)
+
+
+def test_library_progress_starts_before_the_first_chunk(capsys):
+    from randfb._progress import Progress
+
+    Progress(7, "work", True)
+    assert capsys.readouterr().err.startswith("\rwork: 0/7 draws")
+    randfb.simulate_frame_bounds(32, 4, 8, 20, rng=0, progress=True)
+    err = capsys.readouterr().err
+    assert err.index(": 0/20 draws") < err.index(": 20/20 draws")
