@@ -14,11 +14,13 @@ import randfb
 from randfb.strided import (
     can_be_frame,
     expected_polyphase_matrix,
+    hill_tail_index,
     kappa_crossing,
     kappa_from_bounds,
     marchenko_pastur_edges,
     marchenko_pastur_kappa,
     marchenko_pastur_redundancy,
+    median_interval,
     polyphase_tap_counts,
     simulate_mean_polyphase_matrix,
     simulate_stride_sweep,
@@ -287,3 +289,82 @@ def test_marchenko_pastur_edges_bound_a_large_polyphase_matrix():
     eig = np.linalg.eigvalsh(P)
     lower, upper = marchenko_pastur_edges(J / d)
     assert abs(eig[0] - lower) < 0.05 and abs(eig[-1] - upper) < 0.15
+
+
+# ------------------------------------------------------------ tail index (Hill)
+
+
+def test_hill_index_exact_value_and_scale_invariance():
+    x = np.exp(np.array([0.0, 3.0, 1.0, 2.0]))
+    # the 2 largest are e^3, e^2, threshold e^1: 1/alpha = mean(3, 2) - 1 = 1.5
+    index, se = hill_tail_index(x, 2)
+    assert index == pytest.approx(1 / 1.5, rel=1e-12)
+    assert se == pytest.approx(index / np.sqrt(2), rel=1e-12)
+    assert hill_tail_index(7.5 * x, 2)[0] == pytest.approx(index, rel=1e-12)
+
+
+@pytest.mark.parametrize("alpha", [0.5, 2.0, 4.0])
+def test_hill_index_recovers_a_pareto_tail(alpha):
+    x = np.random.default_rng(11).pareto(alpha, size=(3, 20000)) + 1.0  # P(X > x) = x^-a
+    index, se = hill_tail_index(x, 2000)
+    assert index.shape == (3,)
+    np.testing.assert_array_less(np.abs(index - alpha), N_SE * se)
+
+
+def test_hill_standard_error_matches_the_spread_over_replicates():
+    # 400 replicates; the sample sd of the estimates has a relative SE of 1/sqrt(800),
+    # so 5 SE is 18 %.
+    x = np.random.default_rng(12).pareto(1.0, size=(400, 2000)) + 1.0
+    index, se = hill_tail_index(x, 200)
+    assert index.std(ddof=1) == pytest.approx(se.mean(), rel=N_SE / np.sqrt(800))
+
+
+@pytest.mark.parametrize(("samples", "n_tail", "match"), [
+    (np.ones(10), 10, "n_tail"), (np.ones(10), 0, "n_tail"),
+    (np.array([1.0, -1.0, 2.0]), 1, "> 0"), (np.array([1.0, np.inf, 2.0]), 1, "finite"),
+    (np.array([1.0]), 1, "at least 2"),
+])
+def test_hill_index_refuses_bad_input(samples, n_tail, match):
+    with pytest.raises(ValueError, match=match):
+        hill_tail_index(samples, n_tail)
+
+
+@pytest.mark.parametrize(("J", "T", "N", "d"), [(4, 8, 32, 4), (6, 8, 32, 4), (3, 4, 16, 2),
+                                                (5, 4, 16, 1)])
+def test_tail_of_one_over_A_has_the_moment_threshold_index(J, T, N, d):
+    # prop-strided-kappa-moments: P(1/A > x) ~ x^(-(J - d + 1)/2); float64 layers, the
+    # 1 % largest of 20000 draws, 5 SE.
+    A, _ = randfb.simulate_frame_bounds(N, J, T, 20000, stride=d, rng=13, dtype=np.float64)
+    index, se = hill_tail_index(1 / A, 200)
+    predicted = randfb.kappa_moment_threshold(J, T, d)
+    assert abs(index - predicted) < N_SE * se
+    if d > 1:  # and not the stride-1 index J/2 of the same number of filters
+        assert abs(index - J / 2) > N_SE * se
+
+
+# --------------------------------------------------------- median and its interval
+
+
+def test_median_interval_covers_the_median_as_the_binomial_law_says():
+    import scipy.stats
+
+    n, n_se, reps = 51, 2.0, 4000
+    x = np.random.default_rng(14).standard_normal((reps, n))  # median 0
+    low, median, high = median_interval(x, n_se=n_se)
+    np.testing.assert_array_equal(median, np.median(x, axis=-1))
+    covered = np.mean((low <= 0) & (0 <= high))
+    l_rank = int(np.floor(n / 2 - n_se * np.sqrt(n) / 2))
+    u_rank = int(np.ceil(n / 2 + n_se * np.sqrt(n) / 2)) + 1
+    # covered iff at least l and fewer than u samples lie below the median
+    exact = scipy.stats.binom(n, 0.5).cdf(u_rank - 1) - scipy.stats.binom(n, 0.5).cdf(l_rank - 1)
+    se = np.sqrt(exact * (1 - exact) / reps)
+    assert abs(covered - exact) < N_SE * se
+
+
+def test_median_interval_allows_infinite_values_and_refuses_nan():
+    low, median, high = median_interval([1.0, 2.0, 3.0, np.inf, np.inf], n_se=0.5)
+    assert (low, median, high) == (1.0, 3.0, np.inf)  # ranks 1 and 5 of 5
+    with pytest.raises(ValueError, match="NaN"):
+        median_interval([1.0, np.nan])
+    with pytest.raises(ValueError, match="n_se"):
+        median_interval([1.0, 2.0], n_se=0)

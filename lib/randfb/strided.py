@@ -16,7 +16,11 @@ what the chapter on strided filterbanks needs on top of that:
 * :func:`kappa_crossing`: the number of filters at which the mean condition number
   falls below a target, with its standard error;
 * :func:`marchenko_pastur_edges`, :func:`marchenko_pastur_kappa`,
-  :func:`marchenko_pastur_redundancy`: the large-``d`` reference values.
+  :func:`marchenko_pastur_redundancy`: the large-``d`` reference values;
+* :func:`hill_tail_index`: the Hill estimate of a power-law tail index, to check that
+  ``P(kappa > x)`` and ``P(1/A > x)`` decay like ``x^(-(J - d + 1)/2)``;
+* :func:`median_interval`: the sample median with a distribution-free interval, for
+  condition numbers whose variance (or mean) is infinite.
 
 Used by the chapter ``book/strided.ipynb``.
 """
@@ -26,7 +30,14 @@ from __future__ import annotations
 import numpy as np
 
 from ._progress import Progress
-from ._validation import as_generator, check_filter_shape, check_int, check_sigma, check_stride
+from ._validation import (
+    as_generator,
+    check_filter_shape,
+    check_int,
+    check_positive,
+    check_sigma,
+    check_stride,
+)
 from .filterbank import random_filterbank
 from .frames import can_be_frame, kappa_from_bounds, polyphase_matrices
 from .simulate import simulate_frame_bounds
@@ -37,11 +48,13 @@ CHUNK_BUDGET_BYTES = 64 * 2**20
 __all__ = [
     "can_be_frame",
     "expected_polyphase_matrix",
+    "hill_tail_index",
     "kappa_crossing",
     "kappa_from_bounds",
     "marchenko_pastur_edges",
     "marchenko_pastur_kappa",
     "marchenko_pastur_redundancy",
+    "median_interval",
     "polyphase_tap_counts",
     "simulate_mean_polyphase_matrix",
     "simulate_stride_sweep",
@@ -51,7 +64,7 @@ __all__ = [
 def polyphase_tap_counts(T, stride) -> np.ndarray:
     """Number of taps of each polyphase component: ``n_c = #{t < T : t = c mod d}``.
 
-    With ``T = q d + rho`` (``0 <= rho < d``), ``n_c = q + 1`` for ``c < rho`` and ``q``
+    With ``q = T // d`` and ``e = T mod d``, ``n_c = q + 1`` for ``c < e`` and ``q``
     otherwise; all counts are equal exactly when ``d`` divides ``T``.
 
     Parameters
@@ -73,8 +86,8 @@ def polyphase_tap_counts(T, stride) -> np.ndarray:
     """
     T = check_int(T, "T", minimum=1)
     stride = check_int(stride, "stride", minimum=1)
-    q, rho = divmod(T, stride)
-    return np.where(np.arange(stride) < rho, q + 1, q)
+    q, extra = divmod(T, stride)
+    return np.where(np.arange(stride) < extra, q + 1, q)
 
 
 def expected_polyphase_matrix(J, T, stride, *, sigma=None) -> np.ndarray:
@@ -396,3 +409,109 @@ def marchenko_pastur_redundancy(kappa):
     root = np.sqrt(k)
     out = ((root + 1.0) / (root - 1.0)) ** 2
     return out[()] if out.ndim == 0 else out
+
+
+def hill_tail_index(samples, n_tail):
+    """Hill estimate of the index of a power-law upper tail, with its standard error.
+
+    If ``P(X > x)`` behaves like ``x^(-alpha)`` for large ``x``, the ``k = n_tail``
+    largest of ``n`` positive samples, ``X_(1) >= ... >= X_(k+1)``, give (Hill, 1975)
+
+        1 / alpha_hat = (1/k) sum_{i<=k} log(X_(i) / X_(k+1)),
+
+    with asymptotic standard error ``alpha_hat / sqrt(k)`` (for an exact Pareto tail beyond
+    ``X_(k+1)``, ``k / (alpha alpha_hat)`` has the Gamma(k, 1) law). A small ``k / n``
+    keeps the estimate in the tail; a large ``k`` makes it precise: the bias from a tail
+    that is only asymptotically a power law grows with ``k / n``.
+
+    Used by: book/strided.ipynb (the tail of ``kappa`` and ``1/A`` against the moment
+    threshold ``(J - d + 1)/2`` of :func:`randfb.kappa_moment_threshold`).
+
+    Parameters
+    ----------
+    samples : array_like, shape (..., n)
+        Positive, finite samples along the last axis; leading axes are separate samples.
+    n_tail : int, 1 <= n_tail < n
+        Number ``k`` of upper order statistics used.
+
+    Returns
+    -------
+    index, standard_error : float or ndarray, shape (...)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from randfb.strided import hill_tail_index
+    >>> x = np.random.default_rng(0).pareto(1.5, size=20000) + 1.0   # P(X > x) = x^-1.5
+    >>> index, se = hill_tail_index(x, 1000)
+    >>> bool(abs(index - 1.5) < 5 * se), round(float(se / index), 4)
+    (True, 0.0316)
+    """
+    x = np.asarray(samples, dtype=float)
+    if x.ndim == 0 or x.shape[-1] < 2:
+        raise ValueError(f"samples must hold at least 2 values along the last axis, "
+                         f"got shape {x.shape}")
+    n = x.shape[-1]
+    k = check_int(n_tail, "n_tail", minimum=1, maximum=n - 1)
+    if not np.all(np.isfinite(x)) or np.any(x <= 0):
+        raise ValueError("samples must be finite and > 0 (a power-law tail of positive "
+                         "values)")
+    top = -np.partition(-x, k, axis=-1)[..., : k + 1]  # the k + 1 largest, unordered
+    top.sort(axis=-1)
+    logs = np.log(top)
+    gamma = logs[..., 1:].mean(axis=-1) - logs[..., 0]  # threshold: the (k+1)-th largest
+    index = 1.0 / gamma
+    se = index / np.sqrt(k)
+    return (index[()], se[()]) if index.ndim == 0 else (index, se)
+
+
+def median_interval(samples, n_se=5.0):
+    """Sample median with a distribution-free interval from order statistics.
+
+    For ``n`` i.i.d. samples of a continuous law with median ``m``, the number of samples
+    below ``m`` is Binomial(n, 1/2), of standard deviation ``sqrt(n)/2``. The interval
+    ``[X_(l), X_(u)]`` between the order statistics of ranks
+    ``l = floor(n/2 - n_se sqrt(n)/2)`` and ``u = ceil(n/2 + n_se sqrt(n)/2) + 1``
+    (1-based, clipped to ``1..n``) therefore covers ``m`` unless the count is more than
+    ``n_se`` standard deviations from ``n/2``: the analogue of "within ``n_se`` standard
+    errors" for a median, and valid when the mean or the variance is infinite.
+
+    Used by: book/strided.ipynb (condition numbers at ``J <= d + 3``, whose variance is
+    infinite).
+
+    Parameters
+    ----------
+    samples : array_like, shape (..., n)
+        Samples along the last axis (``inf`` allowed, NaN not).
+    n_se : float > 0
+        Width in binomial standard deviations.
+
+    Returns
+    -------
+    low, median, high : float or ndarray, shape (...)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from randfb.strided import median_interval
+    >>> low, median, high = median_interval(np.arange(1.0, 101.0), n_se=2)
+    >>> float(low), float(median), float(high)
+    (40.0, 50.5, 61.0)
+    """
+    x = np.asarray(samples, dtype=float)
+    if x.ndim == 0 or x.shape[-1] < 1:
+        raise ValueError(f"samples must hold at least 1 value along the last axis, "
+                         f"got shape {x.shape}")
+    if np.any(np.isnan(x)):
+        raise ValueError("samples must not contain NaN")
+    n_se = check_positive(n_se, "n_se")
+    n = x.shape[-1]
+    half_width = n_se * np.sqrt(n) / 2
+    low_rank = int(np.clip(np.floor(n / 2 - half_width), 1, n))
+    high_rank = int(np.clip(np.ceil(n / 2 + half_width) + 1, 1, n))
+    ordered = np.sort(x, axis=-1)
+    low, high = ordered[..., low_rank - 1], ordered[..., high_rank - 1]
+    median = np.median(x, axis=-1)
+    if median.ndim == 0:
+        return float(low), float(median), float(high)
+    return low, median, high
