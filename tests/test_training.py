@@ -269,3 +269,16 @@ def test_singular_q_needs_damping():
     with pytest.raises(ValueError, match="damping"):
         preconditioned_descent_filters(r, np.zeros((1, 4)), np.ones((1, 4)), 1, damping=0)
     assert best_fixed_step(r, 4)[1] == 1.0
+
+
+def test_sgd_one_frame_per_step_is_the_rank_one_update():
+    # With B = 1 and a known seed, replay the drawn position and apply the update by hand.
+    x = randfb.brownian_noise(40, rng=1)
+    N, T = x.size, 5
+    w0, target = np.full((2, T), 0.3), np.zeros((2, T))
+    eta = 0.05
+    W = sgd_filters(x, w0, target, [1], eta=eta, batch_size=1, n_runs=1, rng=9)
+    n = np.random.default_rng(9).integers(0, N, size=(1, 1))[0, 0]
+    frame = np.array([x[(n - t) % N] for t in range(T)])
+    expected = w0 - eta * N * np.outer((w0 - target) @ frame, frame)
+    np.testing.assert_allclose(W[0, 0], expected, rtol=1e-13)

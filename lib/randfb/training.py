@@ -435,14 +435,17 @@ def sgd_filters(x, w0, target, steps, *, eta, batch_size, n_runs, rng=None):
     gen = as_generator(rng)
     error = np.broadcast_to(w0 - target, (n_runs, J, T)).copy()
     out = np.empty((steps.size, n_runs, J, T))
-    lags = np.arange(T)
+    # X_n[t] = x[(n - t) mod N] = y[N - 1 - n + t] with y[m] = x[(N - 1 - m) mod N]: every
+    # frame is a contiguous window of y (no index arithmetic in the loop)
+    y = x[(N - 1 - np.arange(N + T - 1)) % N]
+    windows = np.lib.stride_tricks.sliding_window_view(y, T)  # (N, T), windows[m]
     scale = eta * N / batch_size
     done = 0
     with threadpool_limits(1):  # small matrix products: threads cost more than they give
         for i, stop in enumerate(steps):
             for _ in range(stop - done):
                 n = gen.integers(0, N, size=(n_runs, batch_size))
-                frames = x[(n[..., None] - lags) % N]  # (runs, B, T)
+                frames = windows[N - 1 - n]  # (runs, B, T): the frames X_n
                 outputs = error @ frames.transpose(0, 2, 1)  # (runs, J, B)
                 error -= scale * (outputs @ frames)
             done = stop
