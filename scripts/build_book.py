@@ -59,6 +59,7 @@ from booktools import (  # noqa: E402
     read_notebook,
     toc_chapters,
 )
+from course_guide import fill_course_guide  # noqa: E402
 
 KERNEL = "python3"
 # Generous: a cell that runs longer than this is a bug, and CI must not hang on it.
@@ -609,6 +610,10 @@ def main(argv: list[str] | None = None) -> int:
             executed = executed_dir / chapter.relative_to(REPO_ROOT)
             print(f"  {chapter.relative_to(REPO_ROOT)} "
                   f"({earlier_parameters(executed)})")
+
+    report = logs_dir / "execution.json"
+    all_records = json.loads(report.read_text(encoding="utf-8")) if report.is_file() else []
+    fill_course_guide(executed_dir / "book" / "course_guide.md", all_chapters, all_records)
 
     print("Building the HTML with Jupyter Book (-W -n --keep-going, no execution)")
     start = time.perf_counter()
