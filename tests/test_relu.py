@@ -140,6 +140,22 @@ def test_even_part_is_a_quarter_of_the_linear_variance_and_mean_is_half(T):
     assert var == pytest.approx(even + odd, rel=1e-14)
 
 
+def test_odd_part_is_a_variance_so_relu_never_lowers_the_relative_variance():
+    rng = np.random.default_rng(12)
+    for _ in range(50):
+        N = int(rng.integers(4, 40))
+        x = rng.standard_normal(N) * (rng.random(N) < 0.6)
+        x[0] = 1.0
+        T = int(rng.integers(1, N + 1))
+        even, odd = relu_variance_parts(x, 3, T)
+        assert odd >= -1e-12 * even
+    # x = 1: every output is s ~ N(0, T sigma^2), so the odd part is
+    # (J/4) Var(N s|s|) = (J/4) N^2 E s^4 = (3 J / 4) N^2 (T sigma^2)^2
+    J, T, sigma, N = 4, 16, 0.3, 64
+    _, odd = relu_variance_parts(np.ones(N), J, T, sigma)
+    assert odd == pytest.approx(0.75 * J * N**2 * (T * sigma**2) ** 2, rel=1e-12)
+
+
 def test_variance_scales_with_sigma_and_J():
     x = randfb.brownian_noise(128, rng=5)
     m1, v1 = relu_energy_moments(x, 2, 16, 1.0)

@@ -155,7 +155,9 @@ def relu_variance_parts(x, J, T, sigma=None, *, stride=1):
         even = (J / 2) sum_{n, n'} C[n, n']^2     (a quarter of the linear variance)
         odd  = (J / 4) sum_{n, n'} a_n a_n' h(rho_nn')
 
-    with ``a_n = C[n, n]`` and ``h`` as in :func:`relu_square_covariance`. For each lag
+    with ``a_n = C[n, n]`` and ``h`` as in :func:`relu_square_covariance`. The odd part
+    is ``(J / 4) Var(sum_n y[n] |y[n]|) >= 0`` for one filter's outputs ``y``, so the
+    ReLU never lowers the relative variance ``Var / mean^2``. For each lag
     ``l``, ``C[n, n + l] = sigma^2 sum_{m = n - T + 1}^{n} x[m] x[m + l]`` is a circular
     moving sum, taken from one cumulative sum; lags ``l`` and ``N - l`` give the same
     total, so only ``l <= N / 2`` are computed, a chunk of lags at a time
