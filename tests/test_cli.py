@@ -636,3 +636,10 @@ def test_bounds_of_a_safetensors_file(tmp_path, capsys, rng):
     A, B = randfb.frame_bounds(w[:, 0, :].astype(np.float64), 32, 2)
     assert (d["A"], d["B"]) == pytest.approx((float(A), float(B)), rel=1e-9)
     assert d["stored_shape"] == [5, 1, 16]
+
+
+def test_search_says_no_J_helps_filters_shorter_than_the_stride(capsys):
+    status, out, _ = run(["init", "--J", "20", "--T", "2", "--N", "64", "--stride", "4",
+                          "--draws", "10"], capsys)
+    assert status == 0 and "none: filters shorter than the stride are never a frame" in out
+    assert "kappa_tilde(J, T) = " in out and "to be read as a trend" in out

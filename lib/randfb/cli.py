@@ -254,9 +254,11 @@ def _kappa_tilde_line(s) -> str:
         note = ""
     else:
         value = _fmt(s.kappa_tilde)
-        ratio = s.kappa_tilde / s.kappa.median
-        note = (f"; loose at moderate J and T: {_significant(ratio, 3)} times the simulated "
-                "median here, to be read as a trend")
+        note = "; loose at moderate J and T, to be read as a trend"
+        if math.isfinite(s.kappa.median):
+            ratio = s.kappa_tilde / s.kappa.median
+            note = (f"; loose at moderate J and T: {_significant(ratio, 3)} times the "
+                    "simulated median here, to be read as a trend")
     scope = "stride-1 model, the stride is not accounted for" if s.stride > 1 else "stride 1"
     return (f"kappa_tilde(J, T) = {value}: the paper's asymptotic prediction for large J "
             f"({scope}){note}")
