@@ -1,9 +1,9 @@
-"""Execute every chapter with papermill, then build the HTML book from the executed copies.
+"""Execute every chapter with papermill, then build the HTML book from them.
 
 Usage (from the repository root, inside the project's virtual environment)::
 
     python scripts/build_book.py                  # the paper's settings -> _build/html
-    python scripts/build_book.py --out _build/quick -p n_draws 50   # quick run (make test)
+    python scripts/build_book.py --out _build/quick -p n_draws 50  # make test's run
     python scripts/build_book.py --only strided -p n_draws 2000     # rerun one chapter
     python scripts/build_book.py --only book/strided.ipynb -y "T_values: [32, 64]"
     python scripts/build_book.py --html-only      # HTML again from the executed copies
@@ -25,10 +25,11 @@ Steps, each timed:
    notebook and its log, and stops the build before the HTML step. Each chapter's
    ``randfb.Checks`` are counted ("57 of 57 checks passed") and its figures listed.
 4. Build the HTML with Jupyter Book from the executed copies, without executing them
-   again (``execute_notebooks: off``), Sphinx warnings as errors (``-W -n --keep-going``),
-   log in ``<out>/_build/logs/jupyter-book.log``. After ``--only`` this needs an executed
-   copy of every other chapter in ``<out>`` (build all chapters there once); otherwise
-   the script says so and stops after the execution.
+   again (``execute_notebooks: off``), Sphinx warnings as errors
+   (``-W -n --keep-going``), log in ``<out>/_build/logs/jupyter-book.log``. After
+   ``--only`` this needs an executed copy of every other chapter in ``<out>`` (build
+   all chapters there once); otherwise the script says so and stops after the
+   execution.
 5. Print the checks' summary, the figure paths and where to open ``index.html``, and a
    warning while ``_config.yml`` still has the ``OWNER/REPO`` placeholder.
 
@@ -105,7 +106,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="append",
         default=[],
         metavar=("NAME", "VALUE"),
-        help="papermill parameter (a number, True/False or a word), e.g. -p n_draws 50; "
+        help="papermill parameter (a number, True/False or a word), e.g. "
+        "-p n_draws 50; "
         "without --only, it goes to every chapter that declares NAME",
     )
     parser.add_argument(
@@ -127,11 +129,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="append",
         default=[],
         metavar="CHAPTER",
-        help="execute only this chapter (energy_variance or book/energy_variance.ipynb; "
+        help="execute only this chapter (energy_variance or "
+        "book/energy_variance.ipynb; "
         "repeat for more), keep the other chapters' executed copies in OUT and rebuild "
         "the HTML if every chapter has one",
     )
-    parser.add_argument("--no-html", action="store_true", help="execute the chapters only")
+    parser.add_argument(
+        "--no-html", action="store_true", help="execute the chapters only"
+    )
     parser.add_argument(
         "--html-only",
         action="store_true",
@@ -142,7 +147,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.jobs < 1:
         parser.error(f"--jobs must be >= 1, got {args.jobs}")
     if args.html_only and (args.only or args.parameter or args.yaml or args.no_html):
-        parser.error("--html-only executes nothing: it takes no --only, -p, -y or --no-html")
+        parser.error(
+            "--html-only executes nothing: it takes no --only, -p, -y or --no-html"
+        )
     return args
 
 
@@ -260,7 +267,8 @@ def plan_parameters(
             close = difflib.get_close_matches(name, declared[chapter], n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
             raise UsageError(
-                f"{chapter.relative_to(REPO_ROOT)} has no parameter {name!r}{hint}; its "
+                f"{chapter.relative_to(REPO_ROOT)} has no parameter {name!r}{hint}; "
+                "its "
                 f"parameters are: {', '.join(declared[chapter]) or '(none)'}"
             )
         if not having:
@@ -375,8 +383,9 @@ def instrumented_copy(source: Path, destination: Path) -> None:
     if (notebook.get("nbformat"), notebook.get("nbformat_minor", 0)) >= (4, 5):
         cell["id"] = "build-book-checks-report"  # cell ids exist from nbformat 4.5 on
     notebook["cells"].append(cell)
-    destination.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n",
-                           encoding="utf-8")
+    destination.write_text(
+        json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
 
 
 def finish_executed(path: Path) -> str:
@@ -396,9 +405,13 @@ def finish_executed(path: Path) -> str:
                 text = "".join(output.get("text", ""))
                 if CHECKS_REPORT_PREFIX in text:
                     report = json.loads(text.split(CHECKS_REPORT_PREFIX, 1)[1])
-                    summary = "; ".join(
-                        f"{passed} of {total} checks passed" for _, total, passed in report
-                    ) or "checks: no randfb.Checks in this chapter"
+                    summary = (
+                        "; ".join(
+                            f"{passed} of {total} checks passed"
+                            for _, total, passed in report
+                        )
+                        or "checks: no randfb.Checks in this chapter"
+                    )
             continue
         if "injected-parameters" in tags and "remove-cell" not in tags:
             cell["metadata"]["tags"] = [*tags, "remove-cell"]
@@ -409,8 +422,9 @@ def finish_executed(path: Path) -> str:
                 summary = f"stopped by {output.get('ename')}: {shown}"
         cells.append(cell)
     notebook["cells"] = cells
-    path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     return summary
 
 
@@ -475,7 +489,9 @@ def execute_chapter(
     }
 
 
-def build_html(executed_dir: Path, out: Path, logs_dir: Path, env: dict[str, str]) -> bool:
+def build_html(
+    executed_dir: Path, out: Path, logs_dir: Path, env: dict[str, str]
+) -> bool:
     """Build the HTML from the executed notebooks with Jupyter Book; True on success."""
     log = logs_dir / "jupyter-book.log"
     command = [
@@ -521,7 +537,9 @@ def main(argv: list[str] | None = None) -> int:
     all_chapters = toc_chapters(TOC_PATH)
     params = [tuple(p) for p in args.parameter]
     try:
-        chapters = resolve_chapters(args.only, all_chapters) if args.only else all_chapters
+        chapters = (
+            resolve_chapters(args.only, all_chapters) if args.only else all_chapters
+        )
         yaml_params = parse_yaml_parameters(args.yaml)
         plan, notes = plan_parameters(chapters, params, yaml_params, bool(args.only))
     except UsageError as error:
@@ -550,39 +568,59 @@ def main(argv: list[str] | None = None) -> int:
     if chapters:
         for note in notes:
             print(note)
-        shown = " ".join(
-            [f"-p {n} {v}" for n, v in params]
-            + [f"-y {json.dumps({k: v})}" for k, v in yaml_params.items()]
-        ) or "(default parameters)"
-        print(f"Executing {len(chapters)} chapter(s) with papermill {shown}, "
-              f"{min(args.jobs, len(chapters))} at a time")
+        shown = (
+            " ".join(
+                [f"-p {n} {v}" for n, v in params]
+                + [f"-y {json.dumps({k: v})}" for k, v in yaml_params.items()]
+            )
+            or "(default parameters)"
+        )
+        print(
+            f"Executing {len(chapters)} chapter(s) with papermill {shown}, "
+            f"{min(args.jobs, len(chapters))} at a time"
+        )
         start = time.perf_counter()
         with ThreadPoolExecutor(max_workers=min(args.jobs, len(chapters))) as pool:
             futures = [
-                pool.submit(execute_chapter, chapter, executed_dir, figures_dir,
-                            logs_dir, *plan[chapter], env)
+                pool.submit(
+                    execute_chapter,
+                    chapter,
+                    executed_dir,
+                    figures_dir,
+                    logs_dir,
+                    *plan[chapter],
+                    env,
+                )
                 for chapter in chapters
             ]
             for future in futures:
                 record = future.result()
                 records.append(record)
                 status = "ok" if record["ok"] else "FAILED"
-                print(f"  {record['chapter']:<34} {status:>6} {record['seconds']:7.1f} s"
-                      f"  {record['checks']}")
+                print(
+                    f"  {record['chapter']:<34} {status:>6} {record['seconds']:7.1f} s"
+                    f"  {record['checks']}"
+                )
         timings["execute"] = time.perf_counter() - start
         report = logs_dir / "execution.json"
         previous = []
         if others and report.is_file():
             rerun = {r["chapter"] for r in records}
-            previous = [r for r in json.loads(report.read_text(encoding="utf-8"))
-                        if r.get("chapter") not in rerun]
-        report.write_text(json.dumps(previous + records, indent=2) + "\n",
-                          encoding="utf-8")
+            previous = [
+                r
+                for r in json.loads(report.read_text(encoding="utf-8"))
+                if r.get("chapter") not in rerun
+            ]
+        report.write_text(
+            json.dumps(previous + records, indent=2) + "\n", encoding="utf-8"
+        )
 
         failed = [r for r in records if not r["ok"]]
         if failed:
             for record in failed:
-                print(f"\n--- {record['chapter']} failed; last lines of {record['log']}:")
+                print(
+                    f"\n--- {record['chapter']} failed; last lines of {record['log']}:"
+                )
                 print(tail(Path(record["log"])))
                 print(f"--- partly executed notebook kept: {record['executed']}")
             print(f"\n{len(failed)} chapter(s) failed; execution report: {report}")
@@ -592,14 +630,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_html:
         print(f"Executed notebooks in {executed_dir}")
         return 0
-    missing = [c for c in others
-               if not (executed_dir / c.relative_to(REPO_ROOT)).is_file()]
+    missing = [
+        c for c in others if not (executed_dir / c.relative_to(REPO_ROOT)).is_file()
+    ]
     if missing:
         rerun = " ".join(["--out", str(args.out)] if out != REPO_ROOT else [])
         print(
-            f"HTML not rebuilt: no executed copy of {', '.join(c.stem for c in missing)} "
+            "HTML not rebuilt: no executed copy of "
+            f"{', '.join(c.stem for c in missing)} "
             f"in {executed_dir}. Build every chapter there once "
-            f"(python scripts/build_book.py {rerun}".rstrip() + "), then reruns with "
+            f"(python scripts/build_book.py {rerun}".rstrip()
+            + "), then reruns with "
             "--only rebuild the HTML."
         )
         print(f"Executed notebooks in {executed_dir}")
@@ -608,12 +649,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Other chapters from the earlier build in {executed_dir}:")
         for chapter in others:
             executed = executed_dir / chapter.relative_to(REPO_ROOT)
-            print(f"  {chapter.relative_to(REPO_ROOT)} "
-                  f"({earlier_parameters(executed)})")
+            print(
+                f"  {chapter.relative_to(REPO_ROOT)} ({earlier_parameters(executed)})"
+            )
 
     report = logs_dir / "execution.json"
-    all_records = json.loads(report.read_text(encoding="utf-8")) if report.is_file() else []
-    fill_course_guide(executed_dir / "book" / "course_guide.md", all_chapters, all_records)
+    all_records = (
+        json.loads(report.read_text(encoding="utf-8")) if report.is_file() else []
+    )
+    fill_course_guide(
+        executed_dir / "book" / "course_guide.md", all_chapters, all_records
+    )
 
     print("Building the HTML with Jupyter Book (-W -n --keep-going, no execution)")
     start = time.perf_counter()

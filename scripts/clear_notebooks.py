@@ -19,7 +19,8 @@ def clear(path: Path) -> bool:
     notebook = nbformat.read(path, as_version=4)
     before = nbformat.writes(notebook)
     notebook.cells = [
-        cell for cell in notebook.cells
+        cell
+        for cell in notebook.cells
         if "injected-parameters" not in cell.metadata.get("tags", [])
     ]
     for cell in notebook.cells:

@@ -26,7 +26,8 @@ from pathlib import Path
 from booktools import cell_source, read_notebook
 
 MARKER = "% course-guide: tables"
-# Mathematical prose read with its equations: about half the usual 200-250 words a minute.
+# Mathematical prose read with its equations: about half the usual 200-250 words
+# a minute.
 WORDS_PER_MINUTE = 100
 DIFFICULTY_LINE = re.compile(r"^%\s*difficulty\s+(\S+)\s*:\s*([123])\s*$", re.MULTILINE)
 DIFFICULTY_STARS = {1: "★", 2: "★★", 3: "★★★"}
@@ -46,7 +47,7 @@ def chapter_exercises(notebook: dict) -> list[dict]:
             if not match:
                 continue
             label = None
-            for option in lines[index + 1:]:
+            for option in lines[index + 1 :]:
                 option_match = OPTION_LINE.match(option.strip())
                 if not option_match:
                     break
@@ -58,8 +59,11 @@ def chapter_exercises(notebook: dict) -> list[dict]:
 
 def chapter_words(notebook: dict) -> int:
     """Words of the chapter's Markdown cells (prose, equations and directives)."""
-    return sum(len(cell_source(c).split()) for c in notebook["cells"]
-               if c["cell_type"] == "markdown")
+    return sum(
+        len(cell_source(c).split())
+        for c in notebook["cells"]
+        if c["cell_type"] == "markdown"
+    )
 
 
 def reading_minutes(words: int) -> int:
@@ -74,8 +78,9 @@ def _parameters_text(parameters: dict) -> str:
     return " ".join(f"`-p {k} {v}`" for k, v in shown.items())
 
 
-def render_tables(chapters: list[Path], records: dict[str, dict], difficulty: dict,
-                  load: str) -> str:
+def render_tables(
+    chapters: list[Path], records: dict[str, dict], difficulty: dict, load: str
+) -> str:
     """The Markdown of the two tables (chapters, then exercises).
 
     Parameters
@@ -91,8 +96,10 @@ def render_tables(chapters: list[Path], records: dict[str, dict], difficulty: di
     load : str
         A sentence saying how busy the machine was.
     """
-    rows = ["| | Chapter | Words | Reading | Exercises | Execution in this build |",
-            "| --- | --- | ---: | ---: | ---: | ---: |"]
+    rows = [
+        "| | Chapter | Words | Reading | Exercises | Execution in this build |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+    ]
     exercise_rows = ["| Chapter | Exercise | Difficulty |", "| --- | --- | --- |"]
     parameter_sets = []
     for number, chapter in enumerate(chapters, start=1):
@@ -107,8 +114,10 @@ def render_tables(chapters: list[Path], records: dict[str, dict], difficulty: di
             parameter_sets.append(_parameters_text(record.get("parameters", {})))
         else:
             ran = "not executed in this build"
-        rows.append(f"| {number} | {link} | {words} | about "
-                    f"{reading_minutes(words)} min | {len(exercises)} | {ran} |")
+        rows.append(
+            f"| {number} | {link} | {words} | about "
+            f"{reading_minutes(words)} min | {len(exercises)} | {ran} |"
+        )
         for exercise in exercises:
             label = exercise["label"]
             name = exercise["title"].replace("|", "\\|") or "(untitled)"
@@ -117,28 +126,36 @@ def render_tables(chapters: list[Path], records: dict[str, dict], difficulty: di
             shown = DIFFICULTY_STARS[level] if level else "not rated yet"
             exercise_rows.append(f"| {number}. {link} | {title} | {shown} |")
     parameters = sorted(set(parameter_sets))
-    ran_with = (parameters[0] if len(parameters) == 1
-                else "different parameters per chapter (" + "; ".join(parameters) + ")")
-    return "\n".join([
-        "```{table} The chapters in reading order: words of their text, the reading "
-        f"time at {WORDS_PER_MINUTE} words a minute (rounded up to 5 minutes), their "
-        "exercises, and the time each took to execute in the build of this page.",
-        ":name: tab-course-guide-chapters",
-        "",
-        *rows,
-        "```",
-        "",
-        f"The execution times are those of the build of this page, with {ran_with}; "
-        f"{load}",
-        "",
-        "```{table} Every exercise of the book, with its chapter and difficulty "
-        "(★ apply a result, ★★ derive a short result and check it, ★★★ a longer "
-        "proof or a computation to design).",
-        ":name: tab-course-guide-exercises",
-        "",
-        *exercise_rows,
-        "```",
-    ])
+    ran_with = (
+        parameters[0]
+        if len(parameters) == 1
+        else "different parameters per chapter (" + "; ".join(parameters) + ")"
+    )
+    return "\n".join(
+        [
+            "```{table} The chapters in reading order: words of their text, the "
+            f"reading time at {WORDS_PER_MINUTE} words a minute (rounded up to 5 "
+            "minutes), their "
+            "exercises, and the time each took to execute in the build of this page.",
+            ":name: tab-course-guide-chapters",
+            "",
+            *rows,
+            "```",
+            "",
+            "The execution times are those of the build of this page, with "
+            f"{ran_with}; "
+            f"{load}",
+            "",
+            "```{table} Every exercise of the book, with its chapter and difficulty "
+            "(★ apply a result, ★★ derive a short result and check it, "
+            "★★★ a longer "
+            "proof or a computation to design).",
+            ":name: tab-course-guide-exercises",
+            "",
+            *exercise_rows,
+            "```",
+        ]
+    )
 
 
 def machine_load() -> str:
@@ -148,12 +165,14 @@ def machine_load() -> str:
         one, five, _ = os.getloadavg()
     except OSError:
         return f"the machine had {cores} CPU cores."
-    return (f"the machine had {cores} CPU cores and a load average of {one:.1f} "
-            f"(last minute) and {five:.1f} (last 5 minutes) when they ended.")
+    return (
+        f"the machine had {cores} CPU cores and a load average of {one:.1f} "
+        f"(last minute) and {five:.1f} (last 5 minutes) when they ended."
+    )
 
 
 def fill_course_guide(page: Path, chapters: list[Path], records: list[dict]) -> bool:
-    """Replace the marker line of ``page`` by the tables; False if there is no marker."""
+    """Replace the marker line of ``page`` by the tables; False without a marker."""
     text = page.read_text(encoding="utf-8")
     if MARKER not in text.splitlines():
         return False

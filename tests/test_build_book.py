@@ -113,22 +113,31 @@ def test_without_only_a_parameter_goes_to_the_chapters_that_declare_it():
     a, b = Path(REPO_ROOT / "book/a.ipynb"), Path(REPO_ROOT / "book/b.ipynb")
     declared = {a: {"n_draws": 1, "N": 8}, b: {"n_draws": 1}}
     plan, notes = build_book.plan_parameters(
-        [a, b], [("N", "16"), ("n_draws", "5")], {"N": 32}, only=False, declared=declared
+        [a, b],
+        [("N", "16"), ("n_draws", "5")],
+        {"N": 32},
+        only=False,
+        declared=declared,
     )
     assert plan[a] == ([("N", "16"), ("n_draws", "5")], {"N": 32})
     assert plan[b] == ([("n_draws", "5")], {})
     assert len(notes) == 1 and "N goes only to" in notes[0] and "a" in notes[0]
     with pytest.raises(build_book.UsageError, match="no chapter has a parameter 'M'"):
-        build_book.plan_parameters([a, b], [("M", "1")], {}, only=False,
-                                   declared=declared)
+        build_book.plan_parameters(
+            [a, b], [("M", "1")], {}, only=False, declared=declared
+        )
 
 
 def test_yaml_parameters_are_read_as_papermill_reads_them():
     values = build_book.parse_yaml_parameters(
         ["T_values: [8, 64]", "recordings: [piano, flute]\nseed: 2", "day: 2024-05-21"]
     )
-    assert values == {"T_values": [8, 64], "recordings": ["piano", "flute"], "seed": 2,
-                      "day": "2024-05-21"}
+    assert values == {
+        "T_values": [8, 64],
+        "recordings": ["piano", "flute"],
+        "seed": 2,
+        "day": "2024-05-21",
+    }
     for bad in ["[8, 64]", "T_values: [8, 64", "just text"]:
         with pytest.raises(build_book.UsageError, match="-y"):
             build_book.parse_yaml_parameters([bad])
@@ -138,11 +147,13 @@ def test_yaml_parameters_are_read_as_papermill_reads_them():
     "argv, expected",
     [
         (["--only", "no_such_chapter"], "no chapter of that name"),
-        (["--only", f"book/{FIRST.stem}.ipynb", "-p", "n_draw", "5"],
-         "has no parameter 'n_draw'"),
+        (
+            ["--only", f"book/{FIRST.stem}.ipynb", "-p", "n_draw", "5"],
+            "has no parameter 'n_draw'",
+        ),
         (["--only", FIRST.stem, "-p", "n_draws", "[5]"], "-p passes text"),
         (["-p", "no_such_parameter", "1"], "no chapter has a parameter"),
-        (["-y", "not a mapping"], "expected \"NAME: VALUE\""),
+        (["-y", "not a mapping"], 'expected "NAME: VALUE"'),
     ],
 )
 def test_main_refuses_before_running_anything(argv, expected, no_execution, tmp_path):
@@ -189,20 +200,35 @@ def test_the_checks_report_cell_counts_each_checks_object():
 
 
 def _code_cell(source, tags=(), outputs=()):
-    return {"cell_type": "code", "execution_count": 1, "id": source[:8] or "empty",
-            "metadata": {"tags": list(tags)}, "outputs": list(outputs), "source": source}
+    return {
+        "cell_type": "code",
+        "execution_count": 1,
+        "id": source[:8] or "empty",
+        "metadata": {"tags": list(tags)},
+        "outputs": list(outputs),
+        "source": source,
+    }
 
 
 def test_instrumented_copy_and_finish_executed(tmp_path):
     source = tmp_path / "chapter.ipynb"
-    source.write_text(json.dumps({
-        "cells": [_code_cell("n_draws = 5", tags=["parameters"])],
-        "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
-    }))
+    source.write_text(
+        json.dumps(
+            {
+                "cells": [_code_cell("n_draws = 5", tags=["parameters"])],
+                "metadata": {},
+                "nbformat": 4,
+                "nbformat_minor": 5,
+            }
+        )
+    )
     copy = tmp_path / "instrumented.ipynb"
     build_book.instrumented_copy(source, copy)
     cells = json.loads(copy.read_text())["cells"]
-    assert len(cells) == 2 and build_book.CHECKS_REPORT_TAG in cells[-1]["metadata"]["tags"]
+    assert (
+        len(cells) == 2
+        and build_book.CHECKS_REPORT_TAG in cells[-1]["metadata"]["tags"]
+    )
     assert "remove-cell" in cells[-1]["metadata"]["tags"]
 
     # What papermill would write: the injected cell, the chapter, the report's output.
@@ -213,17 +239,26 @@ def test_instrumented_copy_and_finish_executed(tmp_path):
         checks.that(ok, "never shown")
     report = _report_output({"checks": checks})
     executed = tmp_path / "executed.ipynb"
-    executed.write_text(json.dumps({
-        "cells": [
-            _code_cell("n_draws = 5", tags=["parameters"]),
-            _code_cell("n_draws = 50", tags=["injected-parameters"]),
-            _code_cell(build_book.CHECKS_REPORT_SOURCE,
-                       tags=[build_book.CHECKS_REPORT_TAG, "remove-cell"],
-                       outputs=[{"output_type": "stream", "name": "stdout",
-                                 "text": report}]),
-        ],
-        "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
-    }))
+    executed.write_text(
+        json.dumps(
+            {
+                "cells": [
+                    _code_cell("n_draws = 5", tags=["parameters"]),
+                    _code_cell("n_draws = 50", tags=["injected-parameters"]),
+                    _code_cell(
+                        build_book.CHECKS_REPORT_SOURCE,
+                        tags=[build_book.CHECKS_REPORT_TAG, "remove-cell"],
+                        outputs=[
+                            {"output_type": "stream", "name": "stdout", "text": report}
+                        ],
+                    ),
+                ],
+                "metadata": {},
+                "nbformat": 4,
+                "nbformat_minor": 5,
+            }
+        )
+    )
     assert build_book.finish_executed(executed) == "3 of 3 checks passed"
     cells = json.loads(executed.read_text())["cells"]
     assert len(cells) == 2, "the report cell must be removed from the executed copy"
@@ -231,14 +266,23 @@ def test_instrumented_copy_and_finish_executed(tmp_path):
 
 
 def test_finish_executed_reports_the_error_that_stopped_a_chapter(tmp_path):
-    error = {"output_type": "error", "ename": "ValueError",
-             "evalue": "parameter n_draws must be an integer >= 1, got -5",
-             "traceback": []}
+    error = {
+        "output_type": "error",
+        "ename": "ValueError",
+        "evalue": "parameter n_draws must be an integer >= 1, got -5",
+        "traceback": [],
+    }
     executed = tmp_path / "executed.ipynb"
-    executed.write_text(json.dumps({
-        "cells": [_code_cell("check_int(...)", outputs=[error])],
-        "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
-    }))
+    executed.write_text(
+        json.dumps(
+            {
+                "cells": [_code_cell("check_int(...)", outputs=[error])],
+                "metadata": {},
+                "nbformat": 4,
+                "nbformat_minor": 5,
+            }
+        )
+    )
     summary = build_book.finish_executed(executed)
     assert summary == (
         "stopped by ValueError: parameter n_draws must be an integer >= 1, got -5"

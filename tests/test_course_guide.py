@@ -28,27 +28,43 @@ def _markdown(text: str) -> dict:
 
 def _write_chapter(folder: Path, name: str, cells: list[dict]) -> Path:
     path = folder / f"{name}.ipynb"
-    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
-                                "nbformat_minor": 5}))
+    path.write_text(
+        json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    )
     return path
 
 
 @pytest.fixture
 def chapter(tmp_path) -> Path:
     words = " ".join(["word"] * 1190)
-    return _write_chapter(tmp_path, "toy", [
-        _markdown(f"# A toy chapter\n\n{words}"),
-        _markdown("```{exercise} First | with a bar\n:label: ex-toy-1\n\nDo it.\n```"),
-        _markdown(":::{exercise} Second\n:class: hard\n:label: ex-toy-2\nAgain.\n:::"),
-        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-         "source": "```{exercise} not markdown\n```"},
-    ])
+    return _write_chapter(
+        tmp_path,
+        "toy",
+        [
+            _markdown(f"# A toy chapter\n\n{words}"),
+            _markdown(
+                "```{exercise} First | with a bar\n:label: ex-toy-1\n\nDo it.\n```"
+            ),
+            _markdown(
+                ":::{exercise} Second\n:class: hard\n:label: ex-toy-2\nAgain.\n:::"
+            ),
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "outputs": [],
+                "execution_count": None,
+                "source": "```{exercise} not markdown\n```",
+            },
+        ],
+    )
 
 
 def test_exercises_are_found_with_their_labels(chapter):
     exercises = course_guide.chapter_exercises(read_notebook(chapter))
-    assert exercises == [{"title": "First | with a bar", "label": "ex-toy-1"},
-                         {"title": "Second", "label": "ex-toy-2"}]
+    assert exercises == [
+        {"title": "First | with a bar", "label": "ex-toy-1"},
+        {"title": "Second", "label": "ex-toy-2"},
+    ]
 
 
 def test_words_and_reading_time(chapter):
@@ -62,13 +78,19 @@ def test_words_and_reading_time(chapter):
 
 def test_tables_show_times_parameters_and_difficulties(chapter, tmp_path):
     other = _write_chapter(tmp_path, "other", [_markdown("# Other\n\nshort")])
-    records = {"book/toy.ipynb": {"ok": True, "seconds": 12.34,
-                                  "parameters": {"n_draws": 50}}}
-    text = course_guide.render_tables([chapter, other], records, {"ex-toy-1": 3},
-                                      load="the machine was idle.")
+    records = {
+        "book/toy.ipynb": {"ok": True, "seconds": 12.34, "parameters": {"n_draws": 50}}
+    }
+    text = course_guide.render_tables(
+        [chapter, other], records, {"ex-toy-1": 3}, load="the machine was idle."
+    )
     assert "| 1 | {doc}`toy` | 1213 | about 15 min | 2 | 12 s |" in text
-    assert "| 2 | {doc}`other` | 3 | about 5 min | 0 | not executed in this build |" in text
-    assert "| 1. {doc}`toy` | {ref}`ex-toy-1`: First \\| with a bar | ★★★ |" in text
+    assert (
+        "| 2 | {doc}`other` | 3 | about 5 min | 0 | not executed in this build |"
+        in text
+    )
+    first = "| 1. {doc}`toy` | {ref}`ex-toy-1`: First \\| with a bar | ★★★ |"
+    assert first in text
     assert "| 1. {doc}`toy` | {ref}`ex-toy-2`: Second | not rated yet |" in text
     assert "with `-p n_draws 50`; the machine was idle." in text
     assert ":name: tab-course-guide-chapters" in text
@@ -76,8 +98,10 @@ def test_tables_show_times_parameters_and_difficulties(chapter, tmp_path):
 
 def test_fill_replaces_only_the_marker(chapter, tmp_path):
     page = tmp_path / "guide.md"
-    page.write_text(f"# Guide\n\nbefore\n\n{course_guide.MARKER}\n\n"
-                    "% difficulty ex-toy-2: 1\nafter\n")
+    page.write_text(
+        f"# Guide\n\nbefore\n\n{course_guide.MARKER}\n\n"
+        "% difficulty ex-toy-2: 1\nafter\n"
+    )
     assert course_guide.fill_course_guide(page, [chapter], [])
     text = page.read_text()
     assert course_guide.MARKER not in text
@@ -91,18 +115,25 @@ def test_fill_replaces_only_the_marker(chapter, tmp_path):
 
 def test_the_page_rates_every_exercise_of_the_book():
     text = PAGE.read_text(encoding="utf-8")
-    assert course_guide.MARKER in text.splitlines(), "book/course_guide.md lost its marker"
+    assert course_guide.MARKER in text.splitlines(), (
+        "book/course_guide.md lost its marker"
+    )
     rated = dict(course_guide.DIFFICULTY_LINE.findall(text))
-    labels = {exercise["label"]
-              for path in toc_chapters(TOC_PATH)
-              for exercise in course_guide.chapter_exercises(read_notebook(path))}
+    labels = {
+        exercise["label"]
+        for path in toc_chapters(TOC_PATH)
+        for exercise in course_guide.chapter_exercises(read_notebook(path))
+    }
     unrated = sorted(labels - set(rated))
     assert not unrated, (
-        f"exercises without a difficulty in book/course_guide.md: {unrated}; add a line "
+        f"exercises without a difficulty in book/course_guide.md: {unrated}; add a "
+        "line "
         "'% difficulty <label>: 1' (or 2, 3) for each"
     )
-    every_notebook = {exercise["label"]
-                      for path in sorted((REPO_ROOT / "book").glob("*.ipynb"))
-                      for exercise in course_guide.chapter_exercises(read_notebook(path))}
+    every_notebook = {
+        exercise["label"]
+        for path in sorted((REPO_ROOT / "book").glob("*.ipynb"))
+        for exercise in course_guide.chapter_exercises(read_notebook(path))
+    }
     stale = sorted(set(rated) - every_notebook)
     assert not stale, f"book/course_guide.md rates exercises that do not exist: {stale}"

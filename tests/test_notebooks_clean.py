@@ -1,4 +1,4 @@
-"""The book's notebooks are committed clean and every chapter follows the book's pattern.
+"""The book's notebooks are committed clean and every chapter follows its pattern.
 
 * No notebook in the repository (outside build folders) stores outputs or execution
   counts (the build regenerates them; stored outputs drift from the code).
@@ -7,6 +7,8 @@
   ``parameters`` holding only ``name = <literal>`` lines, among them ``n_draws`` and
   ``seed``, so that ``papermill ... -p n_draws 50`` reruns it; and it ends with a
   ``## Checks`` section containing at least one ``assert``.
+* No code line of a chapter is longer than 88 characters (longer ones scroll sideways
+  on the page; the browser test measures the same in Chromium).
 """
 
 from __future__ import annotations
@@ -34,8 +36,18 @@ from booktools import (  # noqa: E402
 )
 
 # Folders that hold no source notebooks: build output, environments, caches.
-SKIPPED_DIRS = {"_build", ".git", ".venv", "venv", ".ipynb_checkpoints", "node_modules",
-                "__pycache__", ".pytest_cache", ".ruff_cache", ".hypothesis"}
+SKIPPED_DIRS = {
+    "_build",
+    ".git",
+    ".venv",
+    "venv",
+    ".ipynb_checkpoints",
+    "node_modules",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".hypothesis",
+}
 
 
 def _source_notebooks(root: Path) -> list[Path]:
@@ -52,8 +64,10 @@ CHAPTERS = toc_chapters(TOC_PATH)
 
 def _python(source: str) -> ast.Module:
     """Parse a code cell, treating IPython magics and shell lines as no-ops."""
-    lines = ["pass" if line.lstrip().startswith(("%", "!")) else line
-             for line in source.splitlines()]
+    lines = [
+        "pass" if line.lstrip().startswith(("%", "!")) else line
+        for line in source.splitlines()
+    ]
     return ast.parse("\n".join(lines))
 
 
@@ -80,7 +94,8 @@ def test_notebook_has_no_outputs(path):
         and (cell.get("outputs") or cell.get("execution_count") is not None)
     ]
     assert not dirty, (
-        f"{path.relative_to(REPO_ROOT)}: cells {dirty} have outputs or execution counts; "
+        f"{path.relative_to(REPO_ROOT)}: cells {dirty} have outputs or execution "
+        "counts; "
         "clear them before committing: python scripts/clear_notebooks.py <notebook>"
     )
 
@@ -89,11 +104,14 @@ def test_notebook_has_no_outputs(path):
 def test_chapter_has_parameters_cell(path):
     cell = parameters_cell(read_notebook(path))
     assert cell is not None, (
-        f"{path.relative_to(REPO_ROOT)}: the first code cell must be tagged 'parameters'"
+        f"{path.relative_to(REPO_ROOT)}: the first code cell must be tagged "
+        "'parameters'"
     )
     values = declared_parameters(cell)  # raises ValueError naming a non-literal line
     missing = [name for name in REQUIRED_PARAMETERS if name not in values]
-    assert not missing, f"{path.relative_to(REPO_ROOT)}: parameters cell lacks {missing}"
+    assert not missing, (
+        f"{path.relative_to(REPO_ROOT)}: parameters cell lacks {missing}"
+    )
     assert isinstance(values["n_draws"], int) and values["n_draws"] >= 1, (
         f"{path.relative_to(REPO_ROOT)}: n_draws must be a positive int, "
         f"got {values['n_draws']!r}"
@@ -110,15 +128,18 @@ def test_chapter_ends_with_checks(path):
         index
         for index, cell in enumerate(cells)
         if cell["cell_type"] == "markdown"
-        and any(line.strip() == CHECKS_HEADING for line in cell_source(cell).splitlines())
+        and any(
+            line.strip() == CHECKS_HEADING for line in cell_source(cell).splitlines()
+        )
     ]
     assert len(starts) == 1, (
-        f"{path.relative_to(REPO_ROOT)}: expected exactly one '{CHECKS_HEADING}' section, "
+        f"{path.relative_to(REPO_ROOT)}: expected exactly one '{CHECKS_HEADING}' "
+        "section, "
         f"found {len(starts)}"
     )
     later_headings = [
         line
-        for cell in cells[starts[0] + 1:]
+        for cell in cells[starts[0] + 1 :]
         if cell["cell_type"] == "markdown"
         for line in cell_source(cell).splitlines()
         if line.startswith("#")
@@ -131,12 +152,37 @@ def test_chapter_ends_with_checks(path):
     # AssertionError listing every failed check.
     asserts = [
         node
-        for cell in cells[starts[0] + 1:]
+        for cell in cells[starts[0] + 1 :]
         if cell["cell_type"] == "code"
         for node in ast.walk(_python(cell_source(cell)))
         if isinstance(node, ast.Assert)
-        or (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "assert_all")
+        or (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "assert_all"
+        )
     ]
-    assert asserts, (f"{path.relative_to(REPO_ROOT)}: the Checks section has no assert "
-                     "(nor a call to Checks.assert_all())")
+    assert asserts, (
+        f"{path.relative_to(REPO_ROOT)}: the Checks section has no assert "
+        "(nor a call to Checks.assert_all())"
+    )
+
+
+MAX_CODE_LINE = 88
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=_ids(CHAPTERS))
+def test_chapter_code_lines_fit_the_page(path):
+    cells = read_notebook(path)["cells"]
+    long_lines = [
+        f"cell {index} line {number}: {len(line)} characters: {line.strip()[:60]!r}"
+        for index, cell in enumerate(cells)
+        if cell["cell_type"] == "code"
+        for number, line in enumerate(cell_source(cell).splitlines(), start=1)
+        if len(line) > MAX_CODE_LINE
+    ]
+    assert not long_lines, (
+        f"{path.relative_to(REPO_ROOT)}: {len(long_lines)} code lines longer than "
+        f"{MAX_CODE_LINE} characters (they scroll sideways on the page): "
+        + "; ".join(long_lines)
+    )

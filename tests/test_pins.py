@@ -20,7 +20,9 @@ def test_requirements_are_exact_pins():
 def test_environment_yml_has_the_same_pins():
     environment = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     assert "python=3.11" in environment["dependencies"]
-    pip_sections = [d["pip"] for d in environment["dependencies"] if isinstance(d, dict)]
+    pip_sections = [
+        d["pip"] for d in environment["dependencies"] if isinstance(d, dict)
+    ]
     assert len(pip_sections) == 1, "environment.yml needs exactly one pip section"
     pinned = sorted(line for line in pip_sections[0] if "==" in line)
     assert pinned == sorted(_requirements()), (
@@ -31,7 +33,7 @@ def test_environment_yml_has_the_same_pins():
 
 
 def test_the_tools_the_makefile_runs_are_pinned():
-    """make book / make test / make lab run these from .venv; a fresh clone must get them."""
+    """make book, make test and make lab run these from .venv: a clone must get them."""
     names = {line.split("==")[0].lower() for line in _requirements()}
     needed = {"jupyter-book", "papermill", "pytest", "ruff", "playwright", "jupyterlab"}
     assert needed <= names, f"requirements.txt lacks {sorted(needed - names)}"

@@ -1,11 +1,14 @@
-"""Mean, variance and spectrum of the energy response ``||Phi x||^2`` (the paper's Prop. 1).
+"""Mean, variance and spectrum of the energy response ``||Phi x||^2``.
+
+The paper's first proposition (arXiv 2309.05855 v4) gives the mean and the variance.
 
 For one filter ``w`` with i.i.d. ``N(0, sigma^2)`` weights,
 ``||x * w||^2 = w^T Q_T w`` where ``Q_T[s, t] = R_xx(s - t)`` is the ``T x T`` symmetric
 Toeplitz matrix of the circular autocorrelation of ``x``. Hence, for ``J`` filters,
 
     E||Phi x||^2   = J sigma^2 tr(Q_T) = J T sigma^2 ||x||^2,
-    Var||Phi x||^2 = 2 J sigma^4 ||Q_T||_F^2 = 2 J sigma^4 sum_{|tau| < T} (T - |tau|) R_xx(tau)^2.
+    Var||Phi x||^2 = 2 J sigma^4 ||Q_T||_F^2
+                   = 2 J sigma^4 sum_{|tau| < T} (T - |tau|) R_xx(tau)^2.
 
 Used by the chapter *The energy response and its variance*.
 """
@@ -24,7 +27,7 @@ from ._validation import check_filter_shape, check_int, check_sigma, check_signa
 
 
 def autocorrelation(x) -> np.ndarray:
-    """Circular autocorrelation ``R_xx(tau) = sum_n x[n] x[(n - tau) mod N]`` for all N lags.
+    """Circular autocorrelation ``R_xx(tau) = sum_n x[n] x[(n - tau) mod N]``, all lags.
 
     Computed with the FFT: ``R_xx = IDFT(|DFT(x)|^2)``. ``R_xx(0) = ||x||^2`` and
     ``R_xx(-tau) = R_xx(tau) = R_xx(N - tau)``.
@@ -52,7 +55,7 @@ def autocorrelation(x) -> np.ndarray:
 
 
 def autocorrelation_matrix(x, T) -> np.ndarray:
-    """The ``T x T`` Toeplitz matrix ``Q_T[s, t] = R_xx(s - t)`` of the energy quadratic form.
+    """The ``T x T`` Toeplitz matrix ``Q_T[s, t] = R_xx(s - t)`` of the energy form.
 
     ``||x * w||^2 = w^T Q_T w`` for every filter ``w`` of length ``T``.
 
@@ -110,8 +113,9 @@ def energy_mean(x, J, T, sigma=None) -> float:
 def energy_variance(x, J, T, sigma=None) -> float:
     """Variance ``Var||Phi x||^2 = 2 J sigma^4 sum_{|tau|<T} (T - |tau|) R_xx(tau)^2``.
 
-    This is ``2 J sigma^4 ||Q_T||_F^2`` (the paper's first proposition). With ``||x|| = 1`` and
-    ``sigma^2 = 1/(J T)`` it lies between ``2/(J T)`` (impulse) and ``2/J`` (Nyquist sine).
+    This is ``2 J sigma^4 ||Q_T||_F^2`` (the paper's first proposition). With
+    ``||x|| = 1`` and ``sigma^2 = 1/(J T)`` it lies between ``2/(J T)`` (impulse) and
+    ``2/J`` (Nyquist sine).
 
     Parameters
     ----------
@@ -180,8 +184,8 @@ def symmetric_toeplitz_eigenvalues(r) -> np.ndarray:
     if T % 2:
         border = np.sqrt(2.0) * r[m - i]  # column m of Q, rows 0..m-1: r[m - i]
         plus = np.block([[plus, border[:, None]], [border[None, :], r[:1, None]]])
-    # One BLAS thread: multi-threaded LAPACK at these sizes loses more to contention on a
-    # busy two-core machine than it gains (measured: up to 100x slower under load).
+    # One BLAS thread: multi-threaded LAPACK at these sizes loses more to contention on
+    # a busy two-core machine than it gains (measured: up to 100x slower under load).
     with threadpool_limits(limits=1, user_api="blas"):
         eig = [
             scipy.linalg.eigh(M, eigvals_only=True, driver="evr", check_finite=False)

@@ -27,7 +27,12 @@ import scipy.optimize
 import scipy.stats
 from threadpoolctl import threadpool_limits
 
-from ._validation import check_filter_shape, check_probability, check_sigma, check_signal
+from ._validation import (
+    check_filter_shape,
+    check_probability,
+    check_sigma,
+    check_signal,
+)
 from .energy import energy_eigenvalues
 
 #: Absolute accuracy targeted for probabilities and (relative to the scale) densities.
@@ -38,7 +43,7 @@ _BRACKET_GRID = 33  # points per bracketing grid in energy_quantile
 
 
 def _prepare(weights, df):
-    """Validate weights and degrees of freedom; merge equal weights; drop negligible ones."""
+    """Validate weights and degrees of freedom; merge equal weights; drop tiny ones."""
     a = np.atleast_1d(np.asarray(weights, dtype=float)).ravel()
     if a.size == 0:
         raise ValueError("weights must not be empty")
@@ -48,7 +53,8 @@ def _prepare(weights, df):
         h = np.broadcast_to(np.asarray(df, dtype=float), a.shape).copy()
     except ValueError:
         raise ValueError(
-            f"df must be one number or one per weight ({a.size}), got shape {np.shape(df)}"
+            f"df must be one number or one per weight ({a.size}), "
+            f"got shape {np.shape(df)}"
         ) from None
     if not np.all(np.isfinite(h)) or np.any(h <= 0):
         raise ValueError(f"df must be > 0, got {df!r}")
@@ -73,29 +79,32 @@ def _log_rho(u, a, h):
 
 
 def _phase(u, a, h):
-    """``phi(u) = 1/2 sum_k h_k arctan(a_k u)``, so that ``theta(u) = phi(u) - q u / 2``."""
+    """``phi(u) = 1/2 sum_k h_k arctan(a_k u)``, so ``theta(u) = phi(u) - q u / 2``."""
     return 0.5 * (np.arctan(np.multiply.outer(u, a)) @ h)
 
 
 def _imhof_integral(qs, a, h, kind):
-    """``int_0^inf`` of ``sin(theta)/(u rho)`` (kind 'sf') or ``cos(theta)/rho`` (kind 'pdf').
+    """``int_0^inf`` of ``sin(theta)/(u rho)`` ('sf') or ``cos(theta)/rho`` ('pdf').
 
     Vectorised over the thresholds ``qs`` (1-D, > 0): the panels are set by the largest
-    threshold, so ``phi(u)`` and ``rho(u)``, which do not depend on ``q``, are computed once.
+    threshold, so ``phi(u)`` and ``rho(u)``, which do not depend on ``q``, are computed
+    once.
     """
     qs = np.asarray(qs, dtype=float)
     power = 1.0 if kind == "sf" else 0.0  # the integrand carries u^(-power)
-    # |theta'(u)| <= omega, and |d log rho / du| <= omega / 2: one panel = half an oscillation.
+    # |theta'(u)| <= omega, and |d log rho / du| <= omega / 2: one panel is half an
+    # oscillation.
     omega = 0.5 * max(float(a @ h), float(np.abs(qs).max())) + 1e-300
     panel = np.pi / omega
 
     def tail_bound(U):
-        # log rho grows at least like kappa_U log u beyond U (its log-slope increases), so
-        # int_U^inf u^-power / rho(u) du <= U^(1-power) / (rho(U) (kappa_U + power - 1)).
-        kappa = 0.5 * float(h @ (np.square(a * U) / (1 + np.square(a * U))))
-        if kappa + power - 1 <= 0:
+        # log rho grows at least like slope_U log u beyond U (its log-slope increases),
+        # so int_U^inf u^-power / rho(u) du
+        #    <= U^(1-power) / (rho(U) (slope_U + power - 1)).
+        slope = 0.5 * float(h @ (np.square(a * U) / (1 + np.square(a * U))))
+        if slope + power - 1 <= 0:
             return np.inf
-        return U ** (1 - power) * np.exp(-_log_rho(U, a, h)) / (kappa + power - 1)
+        return U ** (1 - power) * np.exp(-_log_rho(U, a, h)) / (slope + power - 1)
 
     U = panel
     while tail_bound(U) > TOLERANCE * np.pi and U < panel * _MAX_PANELS:
@@ -103,12 +112,14 @@ def _imhof_integral(qs, a, h, kind):
     n_panels = int(min(np.ceil(U / panel), _MAX_PANELS))
     U = n_panels * panel
     total = np.zeros(qs.shape)
-    batch = max(16, 2**20 // (_NODES.size * qs.size))  # panels per block: ~8 MB of phases
+    # panels per block: about 8 MB of phases
+    batch = max(16, 2**20 // (_NODES.size * qs.size))
     for start in range(0, n_panels, batch):
         stop = min(n_panels, start + batch)
         left = np.arange(start, stop) * panel
         u = (left[:, None] + 0.5 * panel * (_NODES + 1.0)[None, :]).ravel()
-        amplitude = np.tile(_WEIGHTS, stop - start) * np.exp(-_log_rho(u, a, h)) / u**power
+        amplitude = (np.tile(_WEIGHTS, stop - start) * np.exp(-_log_rho(u, a, h))
+                     / u**power)
         theta = _phase(u, a, h)[None, :] - 0.5 * qs[:, None] * u[None, :]
         trig = np.sin(theta) if kind == "sf" else np.cos(theta)
         total += 0.5 * panel * (trig @ amplitude)
@@ -206,7 +217,8 @@ def gchisq_pdf(q, weights, df):
     --------
     >>> import numpy as np, scipy.stats
     >>> from randfb import gchisq_pdf
-    >>> bool(np.isclose(gchisq_pdf(3.0, [0.5, 0.5], 2), 2 * scipy.stats.chi2.pdf(6.0, 4)))
+    >>> exact = 2 * scipy.stats.chi2.pdf(6.0, 4)
+    >>> bool(np.isclose(gchisq_pdf(3.0, [0.5, 0.5], 2), exact))
     True
     """
     return _evaluate(q, weights, df, "pdf")
@@ -222,9 +234,10 @@ def _energy_law(x, J, T, sigma):
 
 
 def energy_tail(x, J, T, alpha, sigma=None):
-    """Exact large-deviation probability ``P(||Phi x||^2 - E||Phi x||^2 >= alpha ||x||^2)``.
+    """Exact deviation probability ``P(||Phi x||^2 - E||Phi x||^2 >= alpha ||x||^2)``.
 
-    From the generalised chi-squared law ``||Phi x||^2 = sigma^2 sum_k lambda_k(Q_T) chi^2_J``
+    From the generalised chi-squared law
+    ``||Phi x||^2 = sigma^2 sum_k lambda_k(Q_T) chi^2_J``
     by Imhof's formula; absolute error below 1e-10.
 
     Parameters
@@ -276,7 +289,8 @@ def energy_pdf(x, J, T, q, sigma=None):
     --------
     >>> import numpy as np, scipy.stats
     >>> from randfb import energy_pdf, impulse
-    >>> bool(np.isclose(energy_pdf(impulse(64), 10, 8, 1.0), 80 * scipy.stats.chi2.pdf(80, 80)))
+    >>> exact = 80 * scipy.stats.chi2.pdf(80, 80)
+    >>> bool(np.isclose(energy_pdf(impulse(64), 10, 8, 1.0), exact))
     True
     """
     weights, J, _, _ = _energy_law(x, J, T, sigma)
@@ -332,6 +346,7 @@ def energy_quantile(x, J, T, p, sigma=None):
         def excess(alpha, prob=prob):
             return gchisq_sf(mean + alpha * energy, weights, J) - prob
 
-        out[i] = scipy.optimize.brentq(excess, lower[i], upper[i], xtol=1e-12, rtol=1e-12)
+        out[i] = scipy.optimize.brentq(excess, lower[i], upper[i], xtol=1e-12,
+                                       rtol=1e-12)
     out = out.reshape(ps.shape)
     return out[()] if out.ndim == 0 else out

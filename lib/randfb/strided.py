@@ -1,15 +1,17 @@
-"""Strided random filterbanks: expected polyphase matrix, redundancy sweeps, stability targets.
+"""Strided random filterbanks: mean polyphase matrix, redundancy sweeps, tails, targets.
 
-A stride-``d`` filterbank keeps every ``d``-th output sample of each of its ``J`` filters,
-so it has ``J N / d`` coefficients for ``N`` input samples: its *redundancy* is ``J / d``.
-Its optimal frame bounds are the extreme eigenvalues of the ``d x d`` polyphase matrices
-``P(m)`` (:func:`randfb.polyphase_matrices`, :func:`randfb.frame_bounds`). This module adds
-what the chapter on strided filterbanks needs on top of that:
+A stride-``d`` filterbank keeps every ``d``-th output sample of each of its ``J``
+filters, so it has ``J N / d`` coefficients for ``N`` input samples: its *redundancy* is
+``J / d``. Its optimal frame bounds are the extreme eigenvalues of the ``d x d``
+polyphase matrices ``P(m)`` (:func:`randfb.polyphase_matrices`,
+:func:`randfb.frame_bounds`). This module adds what the chapter on strided filterbanks
+needs on top of that:
 
 * :func:`polyphase_tap_counts` and :func:`expected_polyphase_matrix`: the exact mean of
-  ``P(m)`` for Gaussian weights, the identity at ``sigma^2 = d / (J T)`` exactly when ``d``
-  divides ``T``;
-* :func:`simulate_mean_polyphase_matrix`: its Monte Carlo estimate, with standard errors;
+  ``P(m)`` for Gaussian weights, the identity at ``sigma^2 = d / (J T)`` exactly when
+  ``d`` divides ``T``;
+* :func:`simulate_mean_polyphase_matrix`: its Monte Carlo estimate, with standard
+  errors;
 * :func:`can_be_frame`: ``A > 0`` almost surely iff ``J >= d`` and ``T >= d``;
 * :func:`kappa_from_bounds`: ``kappa = B / A`` without dividing by zero;
 * :func:`simulate_stride_sweep`: frame bounds over a grid of strides and filter counts;
@@ -42,7 +44,7 @@ from .filterbank import random_filterbank
 from .frames import can_be_frame, kappa_from_bounds, polyphase_matrices
 from .simulate import simulate_frame_bounds
 
-#: Bytes of temporary spectra one chunk of :func:`simulate_mean_polyphase_matrix` may hold.
+#: Bytes of temporary spectra one chunk of :func:`simulate_mean_polyphase_matrix` holds.
 CHUNK_BUDGET_BYTES = 64 * 2**20
 
 __all__ = [
@@ -91,16 +93,19 @@ def polyphase_tap_counts(T, stride) -> np.ndarray:
 
 
 def expected_polyphase_matrix(J, T, stride, *, sigma=None) -> np.ndarray:
-    """Mean polyphase matrix ``E[P(m)]`` of ``J`` Gaussian filters of length ``T``, stride ``d``.
+    """Mean polyphase matrix ``E[P(m)]`` of ``J`` Gaussian filters of length ``T``.
 
     With i.i.d. ``N(0, sigma^2)`` weights, ``E[conj(w_hat[k]) w_hat[k']] =
-    sigma^2 sum_{t<T} exp(2 pi i (k - k') t / N)``; for the aliased bins ``k = m + r N/d``,
+    sigma^2 sum_{t<T} exp(2 pi i (k - k') t / N)``; for the aliased bins
+    ``k = m + r N/d``,
     ``k' = m + s N/d`` this gives, for every frequency ``m``,
 
-        E[P(m)][r, s] = (J sigma^2 / d) D_T((r - s) / d),   D_T(phi) = sum_{t<T} e^{2 pi i phi t}
+        E[P(m)][r, s] = (J sigma^2 / d) D_T((r - s) / d),
+        D_T(phi) = sum_{t<T} e^{2 pi i phi t}
                       = (J sigma^2 / d) sum_c n_c e^{2 pi i (r - s) c / d},
 
-    with ``n_c`` the :func:`polyphase_tap_counts`. Its eigenvalues are ``J sigma^2 n_c``.
+    with ``n_c`` the :func:`polyphase_tap_counts`. Its eigenvalues are
+    ``J sigma^2 n_c``.
     At the default ``sigma^2 = d / (J T)`` the diagonal is 1, and the matrix is the
     identity exactly when ``d`` divides ``T``.
 
@@ -123,7 +128,7 @@ def expected_polyphase_matrix(J, T, stride, *, sigma=None) -> np.ndarray:
     --------
     >>> import numpy as np
     >>> from randfb.strided import expected_polyphase_matrix
-    >>> bool(np.allclose(expected_polyphase_matrix(5, 32, 4), np.eye(4)))   # 4 divides 32
+    >>> bool(np.allclose(expected_polyphase_matrix(5, 32, 4), np.eye(4)))  # 4 | 32
     True
     >>> np.linalg.eigvalsh(expected_polyphase_matrix(5, 30, 4)).round(4).tolist()
     [0.9333, 0.9333, 1.0667, 1.0667]
@@ -166,7 +171,8 @@ def simulate_mean_polyphase_matrix(J, T, N, stride, n_draws, *, sigma=None, rng=
     Examples
     --------
     >>> import numpy as np
-    >>> from randfb.strided import simulate_mean_polyphase_matrix, expected_polyphase_matrix
+    >>> from randfb.strided import expected_polyphase_matrix
+    >>> from randfb.strided import simulate_mean_polyphase_matrix
     >>> mean, se_re, se_im = simulate_mean_polyphase_matrix(5, 30, 120, 4, 2000, rng=0)
     >>> exact = expected_polyphase_matrix(5, 30, 4)
     >>> bool(np.all(np.abs(mean.real - exact.real) <= 5 * se_re + 1e-12))
@@ -190,14 +196,15 @@ def simulate_mean_polyphase_matrix(J, T, N, stride, n_draws, *, sigma=None, rng=
             per_draw.imag.std(axis=0, ddof=1) / root_n)
 
 
-def simulate_stride_sweep(N, T, strides, J_values, n_draws, *, rng=None, progress=False):
-    """Frame bounds of random Gaussian filterbanks over a grid of strides and filter counts.
+def simulate_stride_sweep(N, T, strides, J_values, n_draws, *, rng=None,
+                          progress=False):
+    """Frame bounds of random Gaussian filterbanks over a grid of strides and of J.
 
     For each stride ``d`` and number of filters ``J``, draws ``n_draws`` filterbanks of
     ``J`` filters of length ``T`` at the energy-preserving ``sigma^2 = d / (J T)`` and
     computes their optimal frame bounds with :func:`randfb.simulate_frame_bounds`. Every
-    ``(d, J)`` pair gets its own random stream, spawned in grid order from ``rng``, so the
-    result depends only on the seed and the grid.
+    ``(d, J)`` pair gets its own random stream, spawned in grid order from ``rng``, so
+    the result depends only on the seed and the grid.
 
     Parameters
     ----------
@@ -253,10 +260,12 @@ def kappa_crossing(J_values, mean_kappa, target, *, kappa_se=None):
     Finds the first grid index ``i`` with ``mean_kappa[i] <= target`` and interpolates
     ``log kappa`` linearly in ``log J`` between ``J_values[i - 1]`` and ``J_values[i]``:
 
-        log J* = x0 + (x1 - x0) (y0 - log target) / (y0 - y1),   x = log J, y = log kappa.
+        log J* = x0 + (x1 - x0) (y0 - log target) / (y0 - y1),
+        x = log J, y = log kappa.
 
-    With standard errors ``s_i`` of ``mean_kappa`` (independent between grid points), the
-    delta method gives ``se(log J*)^2 = sum_i (d log J* / d y_i)^2 (s_i / kappa_i)^2`` and
+    With standard errors ``s_i`` of ``mean_kappa`` (independent between grid points),
+    the delta method gives
+    ``se(log J*)^2 = sum_i (d log J* / d y_i)^2 (s_i / kappa_i)^2`` and
     ``se(J*) = J* se(log J*)``.
 
     Parameters
@@ -275,8 +284,8 @@ def kappa_crossing(J_values, mean_kappa, target, *, kappa_se=None):
     Raises
     ------
     ValueError
-        If the grid does not bracket the crossing (the target is reached at the first grid
-        point, never reached, or the point before the crossing is not finite).
+        If the grid does not bracket the crossing (the target is reached at the first
+        grid point, never reached, or the point before the crossing is not finite).
 
     Examples
     --------
@@ -298,10 +307,12 @@ def kappa_crossing(J_values, mean_kappa, target, *, kappa_se=None):
         raise ValueError(f"target must be a finite number > 0, got {target}")
     below = np.flatnonzero(y <= target)
     if below.size == 0:
-        raise ValueError(f"mean kappa never falls to {target} on the grid: extend J_values up")
+        raise ValueError(f"mean kappa never falls to {target} on the grid: "
+                         "extend J_values up")
     i = int(below[0])
     if i == 0:
-        raise ValueError(f"mean kappa is already <= {target} at J = {x[0]:g}: extend J_values down")
+        raise ValueError(f"mean kappa is already <= {target} at J = {x[0]:g}: "
+                         "extend J_values down")
     if not np.isfinite(y[i - 1]):
         raise ValueError(f"mean kappa is infinite at J = {x[i - 1]:g}, just before the "
                          f"crossing: refine J_values")
@@ -313,7 +324,8 @@ def kappa_crossing(J_values, mean_kappa, target, *, kappa_se=None):
         return J_star, float("nan")
     se = np.asarray(kappa_se, dtype=float)
     if se.shape != y.shape or np.any(se[i - 1 : i + 1] < 0):
-        raise ValueError("kappa_se must have the shape of mean_kappa, with entries >= 0")
+        raise ValueError("kappa_se must have the shape of mean_kappa, "
+                         "with entries >= 0")
     d_y0 = (x1 - x0) * (yt - y1) / (y0 - y1) ** 2
     d_y1 = (x1 - x0) * (y0 - yt) / (y0 - y1) ** 2
     se_log = np.hypot(d_y0 * se[i - 1] / y[i - 1], d_y1 * se[i] / y[i])
@@ -328,12 +340,12 @@ def _redundancy_array(redundancy):
 
 
 def marchenko_pastur_edges(redundancy):
-    """Edges ``(1 - rho^{-1/2})^2`` and ``(1 + rho^{-1/2})^2`` of the Marchenko-Pastur law.
+    """Edges ``(1 - rho^{-1/2})^2``, ``(1 + rho^{-1/2})^2`` of the Marchenko-Pastur law.
 
     The limiting spectrum of ``(1/J) V^H V`` for a ``J x d`` matrix ``V`` of independent
     unit-variance entries, as ``J, d -> infinity`` with ``J / d -> rho >= 1``. Each
-    polyphase matrix of a stride-``d`` Gaussian filterbank at ``sigma^2 = d / (J T)`` has
-    this form with ``rho = J / d``. The lower edge is set to 0 for ``rho < 1``.
+    polyphase matrix of a stride-``d`` Gaussian filterbank at ``sigma^2 = d / (J T)``
+    has this form with ``rho = J / d``. The lower edge is set to 0 for ``rho < 1``.
 
     Parameters
     ----------
@@ -419,10 +431,10 @@ def hill_tail_index(samples, n_tail):
 
         1 / alpha_hat = (1/k) sum_{i<=k} log(X_(i) / X_(k+1)),
 
-    with asymptotic standard error ``alpha_hat / sqrt(k)`` (for an exact Pareto tail beyond
-    ``X_(k+1)``, ``k / (alpha alpha_hat)`` has the Gamma(k, 1) law). A small ``k / n``
-    keeps the estimate in the tail; a large ``k`` makes it precise: the bias from a tail
-    that is only asymptotically a power law grows with ``k / n``.
+    with asymptotic standard error ``alpha_hat / sqrt(k)`` (for an exact Pareto tail
+    beyond ``X_(k+1)``, ``k / (alpha alpha_hat)`` has the Gamma(k, 1) law). A small
+    ``k / n`` keeps the estimate in the tail; a large ``k`` makes it precise: the bias
+    from a tail that is only asymptotically a power law grows with ``k / n``.
 
     Used by: book/strided.ipynb (the tail of ``kappa`` and ``1/A`` against the moment
     threshold ``(J - d + 1)/2`` of :func:`randfb.kappa_moment_threshold`).
@@ -459,7 +471,8 @@ def hill_tail_index(samples, n_tail):
     top = -np.partition(-x, k, axis=-1)[..., : k + 1]  # the k + 1 largest, unordered
     top.sort(axis=-1)
     logs = np.log(top)
-    gamma = logs[..., 1:].mean(axis=-1) - logs[..., 0]  # threshold: the (k+1)-th largest
+    # the threshold is the (k+1)-th largest value
+    gamma = logs[..., 1:].mean(axis=-1) - logs[..., 0]
     index = 1.0 / gamma
     se = index / np.sqrt(k)
     return (index[()], se[()]) if index.ndim == 0 else (index, se)
@@ -468,9 +481,9 @@ def hill_tail_index(samples, n_tail):
 def median_interval(samples, n_se=5.0):
     """Sample median with a distribution-free interval from order statistics.
 
-    For ``n`` i.i.d. samples of a continuous law with median ``m``, the number of samples
-    below ``m`` is Binomial(n, 1/2), of standard deviation ``sqrt(n)/2``. The interval
-    ``[X_(l), X_(u)]`` between the order statistics of ranks
+    For ``n`` i.i.d. samples of a continuous law with median ``m``, the number of
+    samples below ``m`` is Binomial(n, 1/2), of standard deviation ``sqrt(n)/2``. The
+    interval ``[X_(l), X_(u)]`` between the order statistics of ranks
     ``l = floor(n/2 - n_se sqrt(n)/2)`` and ``u = ceil(n/2 + n_se sqrt(n)/2) + 1``
     (1-based, clipped to ``1..n``) therefore covers ``m`` unless the count is more than
     ``n_se`` standard deviations from ``n/2``: the analogue of "within ``n_se`` standard

@@ -34,10 +34,14 @@ CHROMIUM_FLAGS = [
 def html_dir() -> Path:
     value = os.environ.get("RANDFB_BOOK_HTML")
     if not value:
-        pytest.skip("RANDFB_BOOK_HTML is not set: build the book first (make test does both)")
+        pytest.skip(
+            "RANDFB_BOOK_HTML is not set: build the book first (make test does both)"
+        )
     path = Path(value).resolve()
     if not (path / "index.html").is_file():
-        pytest.fail(f"RANDFB_BOOK_HTML={value}: no index.html there; build the book first")
+        pytest.fail(
+            f"RANDFB_BOOK_HTML={value}: no index.html there; build the book first"
+        )
     return path
 
 

@@ -24,8 +24,11 @@ import pytest
 from booktools import TOC_PATH, toc_docnames, toc_sources
 
 DOCNAMES = toc_docnames(TOC_PATH)
-CHAPTERS = {path.relative_to(TOC_PATH.parent).with_suffix("").as_posix()
-            for path in toc_sources(TOC_PATH) if path.suffix == ".ipynb"}
+CHAPTERS = {
+    path.relative_to(TOC_PATH.parent).with_suffix("").as_posix()
+    for path in toc_sources(TOC_PATH)
+    if path.suffix == ".ipynb"
+}
 
 # Text that must not survive rendering (outside code): TeX delimiters and commands,
 # and MyST roles or directives that were not parsed.
@@ -38,7 +41,8 @@ VISIBLE_TEXT_JS = """
 () => {
   const main = document.querySelector('main') || document.body;
   const clone = main.cloneNode(true);
-  clone.querySelectorAll('pre, code, script, style, textarea, mjx-container, .highlight')
+  clone.querySelectorAll(
+    'pre, code, script, style, textarea, mjx-container, .highlight')
        .forEach(e => e.remove());
   return clone.textContent;
 }
@@ -111,8 +115,16 @@ def _fetch(context, url: str, cache: dict) -> tuple[int, str]:
 
 def _load(browser, url: str, base_url: str, viewport: dict | None = None):
     """Open ``url`` in a fresh context, recording every problem while it loads."""
-    problems = {"console": [], "pageerror": [], "failed": [], "status": [], "external": []}
-    context = browser.new_context(viewport=viewport) if viewport else browser.new_context()
+    problems = {
+        "console": [],
+        "pageerror": [],
+        "failed": [],
+        "status": [],
+        "external": [],
+    }
+    context = (
+        browser.new_context(viewport=viewport) if viewport else browser.new_context()
+    )
     host = urlparse(base_url).netloc
 
     def route(route):
@@ -125,14 +137,27 @@ def _load(browser, url: str, base_url: str, viewport: dict | None = None):
 
     context.route("**/*", route)
     page = context.new_page()
-    page.on("console", lambda m: m.type == "error" and problems["console"].append(
-        f"{m.text} ({m.location.get('url')})"))
+    page.on(
+        "console",
+        lambda m: (
+            m.type == "error"
+            and problems["console"].append(f"{m.text} ({m.location.get('url')})")
+        ),
+    )
     page.on("pageerror", lambda e: problems["pageerror"].append(str(e)))
-    page.on("requestfailed", lambda r: problems["failed"].append(f"{r.url}: {r.failure}"))
-    page.on("response", lambda r: r.status >= 400 and problems["status"].append(
-        f"{r.url}: HTTP {r.status}"))
+    page.on(
+        "requestfailed", lambda r: problems["failed"].append(f"{r.url}: {r.failure}")
+    )
+    page.on(
+        "response",
+        lambda r: (
+            r.status >= 400 and problems["status"].append(f"{r.url}: HTTP {r.status}")
+        ),
+    )
     response = page.goto(url, wait_until="networkidle")
-    assert response is not None and response.ok, f"{url}: HTTP {response and response.status}"
+    assert response is not None and response.ok, (
+        f"{url}: HTTP {response and response.status}"
+    )
     return context, page, problems
 
 
@@ -145,19 +170,29 @@ def test_page(docname, browser, base_url, fetched_pages):
         math = page.evaluate(MATH_JS)
         if math["total"]:
             assert math["script"] and math["script"].startswith(base_url), (
-                f"{docname}: MathJax is not loaded from the book itself: {math['script']}"
+                f"{docname}: MathJax is not loaded from the book itself: "
+                f"{math['script']}"
             )
-            page.wait_for_function("() => window.MathJax && MathJax.startup "
-                                   "&& MathJax.startup.promise")
+            page.wait_for_function(
+                "() => window.MathJax && MathJax.startup && MathJax.startup.promise"
+            )
             page.evaluate("async () => { await MathJax.startup.promise; }")
             math = page.evaluate(MATH_JS)
-            assert not math["untypeset"], f"{docname}: math not typeset: {math['untypeset']}"
+            assert not math["untypeset"], (
+                f"{docname}: math not typeset: {math['untypeset']}"
+            )
             assert not math["errors"], f"{docname}: MathJax errors: {math['errors']}"
-        raw = sorted({m.group(0) for m in RAW_TEX.finditer(page.evaluate(VISIBLE_TEXT_JS))})
-        assert not raw, f"{docname}: raw TeX or MyST markup left in the page text: {raw}"
+        raw = sorted(
+            {m.group(0) for m in RAW_TEX.finditer(page.evaluate(VISIBLE_TEXT_JS))}
+        )
+        assert not raw, (
+            f"{docname}: raw TeX or MyST markup left in the page text: {raw}"
+        )
 
         images = page.evaluate(IMAGES_JS)
-        assert not images["broken"], f"{docname}: images that did not load: {images['broken']}"
+        assert not images["broken"], (
+            f"{docname}: images that did not load: {images['broken']}"
+        )
 
         cell_problems = page.evaluate(CELL_PROBLEMS_JS)
         assert not cell_problems, f"{docname}: cells with error output: {cell_problems}"
@@ -166,7 +201,9 @@ def test_page(docname, browser, base_url, fetched_pages):
             assert images["total"] >= 1, f"{docname}: a chapter without any figure"
             assert math["total"] >= 1, f"{docname}: a chapter without any math"
             download = page.locator(f'a[href$="_sources/{docname}.ipynb"]')
-            assert download.count() >= 1, f"{docname}: no download link for the notebook"
+            assert download.count() >= 1, (
+                f"{docname}: no download link for the notebook"
+            )
             assert page.locator(".tag_injected-parameters").count() == 0, (
                 f"{docname}: papermill's injected-parameters cell is visible"
             )
@@ -243,7 +280,10 @@ const describe = e => {
 };
 """
 
-VISIBLE_CODE_JS = "() => {" + _CODE_BLOCKS_JS + """
+VISIBLE_CODE_JS = (
+    "() => {"
+    + _CODE_BLOCKS_JS
+    + """
   const shown = e => {
     const r = e.getBoundingClientRect();
     return r.height > 0 && r.width > 0
@@ -259,11 +299,15 @@ VISIBLE_CODE_JS = "() => {" + _CODE_BLOCKS_JS + """
   };
 }
 """
+)
 
 # Every code block, hidden ones included (they are opened first, as a reader who clicks
 # "Show code cell source" or a solution's dropdown sees them): its width and the width
 # its longest line needs.
-CODE_OVERFLOW_JS = "() => {" + _CODE_BLOCKS_JS + """
+CODE_OVERFLOW_JS = (
+    "() => {"
+    + _CODE_BLOCKS_JS
+    + """
   document.querySelectorAll('details').forEach(d => { d.open = true; });
   document.querySelectorAll('.toggle-hidden')
     .forEach(e => e.classList.remove('toggle-hidden'));
@@ -291,6 +335,7 @@ CODE_OVERFLOW_JS = "() => {" + _CODE_BLOCKS_JS + """
   return {blocks: pres.length, overflowing};
 }
 """
+)
 
 SETTLE_JS = """
 async () => {
@@ -305,8 +350,9 @@ CHAPTER_DOCNAMES = [d for d in DOCNAMES if d in CHAPTERS]
 
 
 def _open_for_reading(browser, base_url: str, docname: str):
-    context, page, _ = _load(browser, f"{base_url}{docname}.html", base_url,
-                             viewport=READING_VIEWPORT)
+    context, page, _ = _load(
+        browser, f"{base_url}{docname}.html", base_url, viewport=READING_VIEWPORT
+    )
     page.evaluate(SETTLE_JS)
     return context, page
 
@@ -325,8 +371,9 @@ def test_chapter_shows_little_code(docname, browser, base_url):
     finally:
         context.close()
     share = measured["code"] / measured["page"]
-    largest = "; ".join(f"{b['height']:.0f} px {_block_label(b)}"
-                        for b in measured["blocks"][:5])
+    largest = "; ".join(
+        f"{b['height']:.0f} px {_block_label(b)}" for b in measured["blocks"][:5]
+    )
     assert share <= MAX_VISIBLE_CODE_SHARE, (
         f"{docname}: visible code is {100 * share:.1f} % of the page height "
         f"({measured['code']:.0f} px of {measured['page']:.0f} px in a "
