@@ -376,7 +376,7 @@ def filterbank_fit_loss(r, w, target):
         raise ValueError(f"target must have shape {w.shape[-2:]}, got {target.shape}")
     Q = scipy.linalg.toeplitz(_check_autocorrelation(r, w.shape[-1]))
     error = w - target
-    return 0.5 * np.einsum("...jt,ts,...js->...", error, Q, error)
+    return 0.5 * np.sum((error @ Q) * error, axis=(-2, -1))
 
 
 def sgd_filters(x, w0, target, steps, *, eta, batch_size, n_runs, rng=None):
