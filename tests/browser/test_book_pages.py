@@ -349,12 +349,23 @@ async () => {
 CHAPTER_DOCNAMES = [d for d in DOCNAMES if d in CHAPTERS]
 
 
-def _open_for_reading(browser, base_url: str, docname: str):
-    context, page, _ = _load(
-        browser, f"{base_url}{docname}.html", base_url, viewport=READING_VIEWPORT
-    )
-    page.evaluate(SETTLE_JS)
-    return context, page
+_READING_LAYOUTS: dict[str, dict] = {}
+
+
+def _reading_layout(browser, base_url: str, docname: str) -> dict:
+    """Measure a chapter once: visible code as loaded, then every block opened."""
+    if docname not in _READING_LAYOUTS:
+        context, page, _ = _load(
+            browser, f"{base_url}{docname}.html", base_url, viewport=READING_VIEWPORT
+        )
+        try:
+            page.evaluate(SETTLE_JS)
+            visible = page.evaluate(VISIBLE_CODE_JS)
+            overflow = page.evaluate(CODE_OVERFLOW_JS)  # opens every collapsed block
+        finally:
+            context.close()
+        _READING_LAYOUTS[docname] = {"visible": visible, "overflow": overflow}
+    return _READING_LAYOUTS[docname]
 
 
 def _block_label(block: dict) -> str:
@@ -365,11 +376,7 @@ def _block_label(block: dict) -> str:
 @pytest.mark.parametrize("docname", CHAPTER_DOCNAMES)
 def test_chapter_shows_little_code(docname, browser, base_url):
     """Visible (not collapsed) code is at most 20 % of the chapter page's height."""
-    context, page = _open_for_reading(browser, base_url, docname)
-    try:
-        measured = page.evaluate(VISIBLE_CODE_JS)
-    finally:
-        context.close()
+    measured = _reading_layout(browser, base_url, docname)["visible"]
     share = measured["code"] / measured["page"]
     largest = "; ".join(
         f"{b['height']:.0f} px {_block_label(b)}" for b in measured["blocks"][:5]
@@ -388,11 +395,7 @@ def test_chapter_shows_little_code(docname, browser, base_url):
 @pytest.mark.parametrize("docname", CHAPTER_DOCNAMES)
 def test_chapter_code_fits_the_page(docname, browser, base_url):
     """No code block, shown or collapsed, scrolls sideways."""
-    context, page = _open_for_reading(browser, base_url, docname)
-    try:
-        measured = page.evaluate(CODE_OVERFLOW_JS)
-    finally:
-        context.close()
+    measured = _reading_layout(browser, base_url, docname)["overflow"]
     overflowing = measured["overflowing"]
     details = "; ".join(
         f"{_block_label(b)}: {b['needed']} px wide in {b['width']} px (fits "
