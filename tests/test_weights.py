@@ -631,6 +631,15 @@ def test_tensor_past_its_storage(tmp_path, fake_torch):
         load_weights(path)
 
 
+def test_huge_broadcast_view_is_refused(tmp_path, fake_torch):
+    stored = storage_of(np.ones(1, np.float32))
+    huge = tensor(fake_torch, storage=stored, size=(2**20, 2**20), stride=(0, 0))
+    path = write_checkpoint(tmp_path / "huge.pt", fake_torch, {"w": huge})
+    assert list_tensors(path) == [TensorInfo("w", (2**20, 2**20), "float32")]
+    with pytest.raises(ValueError, match="more than 268435456 elements"):
+        load_weights(path)
+
+
 def test_missing_or_short_storage(tmp_path, fake_torch, filters):
     path = write_checkpoint(tmp_path / "s.pt", fake_torch, tensor(fake_torch, filters))
     with zipfile.ZipFile(path) as archive:

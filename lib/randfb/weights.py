@@ -56,6 +56,8 @@ NPY_MAGIC = b"\x93NUMPY"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 #: Largest safetensors JSON header read (the format's own reference reader uses 100 MB).
 SAFETENSORS_MAX_HEADER = 100_000_000
+#: Largest tensor rebuilt from a checkpoint (a view with zero strides can claim any size).
+MAX_ELEMENTS = 2**28
 #: How many candidate tensors an error message lists before "and k more".
 MAX_LISTED = 12
 
@@ -330,6 +332,9 @@ def _torch_entries_of(path, archive, names, pickle_name):
                       f"{storage.numel} elements of {dtype.itemsize} bytes")
             flat = np.frombuffer(raw, dtype=dtype, count=storage.numel)
             size, stride, offset = tensor.size, tensor.stride, tensor.offset
+            if math.prod(size) > MAX_ELEMENTS:
+                _fail(f"{path}: tensor {name!r} of size {size} has more than "
+                      f"{MAX_ELEMENTS} elements; expected a first layer")
             if math.prod(size) > 0:
                 last = offset + sum((n - 1) * s for n, s in zip(size, stride, strict=True))
                 if last >= storage.numel:
