@@ -38,8 +38,8 @@ Sources (see ``data/README.md`` for licences and checksums):
 * ``fire.wav``, ``birds.wav``, ``footsteps.wav`` (environmental sounds): three sound
   effects of the Debian package ``freedink-data`` 1.08.20190120-2, read from the
   ``.deb`` file itself (an ``ar`` archive holding ``data.tar.xz``; the script downloads
-  it with ``apt-get download`` unless ``--freedink-deb`` points at it). Their samples are
-  written unchanged with a plain header (the package's files carry metadata chunks);
+  it with ``apt-get download`` unless ``--freedink-deb`` points at it). Their samples
+  are written unchanged with a plain header (the package's files carry metadata chunks);
   the birds are 8-bit stereo, of which the left channel is written as 16-bit by the
   exact integer map ``(u - 128) * 256``. The licence texts are the package's
   ``copyright`` file, its ``README-REPLACEMENTS.txt`` (the origin and licence of each
@@ -99,7 +99,8 @@ FREEDINK_SOUNDS: dict[str, tuple[str, str]] = {
         "bird1.wav",
         "48f283710cb76064b89d96cc7b29669fc7e0274b63b51e54a2c45e980537b0f8",
     ),
-    # Footsteps on stairs (freesound.org 442770 by Anthousai and qubodup, public domain).
+    # Footsteps on stairs (freesound.org 442770 by Anthousai and qubodup, public
+    # domain).
     "footsteps": (
         "stairs.wav",
         "8ad164844a4f46609da8d3401208d237b313725f8d5450da441c193d32a6f6a6",
@@ -120,7 +121,8 @@ SOUNDFONT_RECIPES: dict[str, dict] = {
     # Extra signals beyond the paper's three.
     # GM program 42 "Cello", key 46 = A#2 (117 Hz): a low bowed string.
     "cello": dict(bank=0, program=42, key=46, velocity=100),
-    # GM program 19 "Church Organ", key 60 = C4 (262 Hz): a steady, strongly periodic tone.
+    # GM program 19 "Church Organ", key 60 = C4 (262 Hz): a steady, strongly periodic
+    # tone.
     "organ": dict(bank=0, program=19, key=60, velocity=100),
     # GM percussion kit "Standard", key 49 = Crash Cymbal 1: broadband and noise-like.
     "cymbal": dict(bank=128, program=0, key=49, velocity=100),
@@ -197,13 +199,19 @@ class Zone:
         """Sample start, end, loop start, loop end after the zone's address offsets."""
         g = self.generators
         s = self.sample
-        start = s.start + g.get(GEN_START_OFFSET, 0) + 32768 * g.get(GEN_START_COARSE, 0)
+        start = (
+            s.start + g.get(GEN_START_OFFSET, 0) + 32768 * g.get(GEN_START_COARSE, 0)
+        )
         end = s.end + g.get(GEN_END_OFFSET, 0) + 32768 * g.get(GEN_END_COARSE, 0)
         loop_start = (
-            s.loop_start + g.get(GEN_LOOP_START_OFFSET, 0) + 32768 * g.get(GEN_LOOP_START_COARSE, 0)
+            s.loop_start
+            + g.get(GEN_LOOP_START_OFFSET, 0)
+            + 32768 * g.get(GEN_LOOP_START_COARSE, 0)
         )
         loop_end = (
-            s.loop_end + g.get(GEN_LOOP_END_OFFSET, 0) + 32768 * g.get(GEN_LOOP_END_COARSE, 0)
+            s.loop_end
+            + g.get(GEN_LOOP_END_OFFSET, 0)
+            + 32768 * g.get(GEN_LOOP_END_COARSE, 0)
         )
         return start, end, loop_start, loop_end
 
@@ -285,7 +293,10 @@ class SoundFont:
         def records(tag: bytes, fmt: str) -> list[tuple]:
             off, size = sub[tag]
             width = struct.calcsize(fmt)
-            return [struct.unpack_from(fmt, pdta, off + width * i) for i in range(size // width)]
+            return [
+                struct.unpack_from(fmt, pdta, off + width * i)
+                for i in range(size // width)
+            ]
 
         self._phdr = records(b"phdr", "<20sHHHIII")
         self._pbag = records(b"pbag", "<HH")
@@ -307,7 +318,9 @@ class SoundFont:
         global_gens: dict[int, int] = {}
         local = []
         for bag in range(first_bag, last_bag):
-            gen_records = [(op, amount) for op, amount in gens[bags[bag][0] : bags[bag + 1][0]]]
+            gen_records = [
+                (op, amount) for op, amount in gens[bags[bag][0] : bags[bag + 1][0]]
+            ]
             decoded = _generators(gen_records)
             if gen_records and gen_records[-1][0] == terminal:
                 local.append(decoded)
@@ -318,27 +331,43 @@ class SoundFont:
     def resolve(self, bank: int, program: int, key: int, velocity: int) -> list[Zone]:
         """Instrument zones that sound for ``key`` at ``velocity`` on preset ``(bank, program)``."""
         index = next(
-            (i for i, r in enumerate(self._phdr[:-1]) if (r[2], r[1]) == (bank, program)), None
+            (
+                i
+                for i, r in enumerate(self._phdr[:-1])
+                if (r[2], r[1]) == (bank, program)
+            ),
+            None,
         )
         if index is None:
             raise KeyError(f"no preset bank={bank} program={program}")
         p_global, p_zones = self._zones(
-            self._pbag, self._pgen, self._phdr[index][3], self._phdr[index + 1][3], GEN_INSTRUMENT
+            self._pbag,
+            self._pgen,
+            self._phdr[index][3],
+            self._phdr[index + 1][3],
+            GEN_INSTRUMENT,
         )
         zones = []
         for p_zone in p_zones:
             merged = {**p_global, **p_zone}
             if not (
-                _in_range(merged, GEN_KEY_RANGE, key) and _in_range(merged, GEN_VEL_RANGE, velocity)
+                _in_range(merged, GEN_KEY_RANGE, key)
+                and _in_range(merged, GEN_VEL_RANGE, velocity)
             ):
                 continue
             inst = p_zone[GEN_INSTRUMENT]
             i_global, i_zones = self._zones(
-                self._ibag, self._igen, self._inst[inst][1], self._inst[inst + 1][1], GEN_SAMPLE_ID
+                self._ibag,
+                self._igen,
+                self._inst[inst][1],
+                self._inst[inst + 1][1],
+                GEN_SAMPLE_ID,
             )
             for i_zone in i_zones:
                 gens = {**i_global, **i_zone}
-                if _in_range(gens, GEN_KEY_RANGE, key) and _in_range(gens, GEN_VEL_RANGE, velocity):
+                if _in_range(gens, GEN_KEY_RANGE, key) and _in_range(
+                    gens, GEN_VEL_RANGE, velocity
+                ):
                     sample_index = gens[GEN_SAMPLE_ID]
                     zones.append(
                         Zone(
@@ -373,7 +402,9 @@ def render_zone(font: SoundFont, zone: Zone, seconds: float) -> np.ndarray:
         return font.read_points(start, min(end, start + n_points))
     if not start <= loop_start < loop_end <= end:
         raise ValueError(f"zone {zone.sample.name!r} has inconsistent loop points")
-    head = font.read_points(start, loop_end)  # attack plus the first pass through the loop
+    head = font.read_points(
+        start, loop_end
+    )  # attack plus the first pass through the loop
     if n_points <= head.size:
         return head[:n_points].copy()
     loop = font.read_points(loop_start, loop_end)
@@ -389,12 +420,16 @@ def render_recipe(
     The key and velocity must select one mono sample or one stereo pair; of a pair the
     left sample is used.
     """
-    zones = font.resolve(recipe["bank"], recipe["program"], recipe["key"], recipe["velocity"])
+    zones = font.resolve(
+        recipe["bank"], recipe["program"], recipe["key"], recipe["velocity"]
+    )
     types = sorted(zone.sample.sample_type for zone in zones)
     if types not in ([SAMPLE_TYPE_MONO], [SAMPLE_TYPE_RIGHT, SAMPLE_TYPE_LEFT]):
         names = [zone.sample.name for zone in zones]
         raise ValueError(f"expected one mono sample or one stereo pair, found {names}")
-    zone = next(z for z in zones if z.sample.sample_type in (SAMPLE_TYPE_MONO, SAMPLE_TYPE_LEFT))
+    zone = next(
+        z for z in zones if z.sample.sample_type in (SAMPLE_TYPE_MONO, SAMPLE_TYPE_LEFT)
+    )
     return render_zone(font, zone, seconds), zone.sample.sample_rate, zone
 
 
@@ -487,7 +522,9 @@ def read_deb_data(deb: Path) -> dict[str, bytes]:
     if payload is None:
         raise ValueError(f"{deb} has no data.tar.xz member")
     files = {}
-    with tarfile.open(fileobj=io.BytesIO(lzma.decompress(payload)), mode="r:") as archive:
+    with tarfile.open(
+        fileobj=io.BytesIO(lzma.decompress(payload)), mode="r:"
+    ) as archive:
         for member in archive.getmembers():
             if member.isfile():
                 files[member.name] = archive.extractfile(member).read()
@@ -497,8 +534,8 @@ def read_deb_data(deb: Path) -> dict[str, bytes]:
 def wav_points(data: bytes) -> tuple[np.ndarray, int]:
     """Mono int16 points and the rate of a PCM WAV file (left channel of a stereo one).
 
-    16-bit samples are returned unchanged; 8-bit samples (unsigned, offset 128) are mapped
-    to 16 bits exactly by ``(u - 128) * 256``.
+    16-bit samples are returned unchanged; 8-bit samples (unsigned, offset 128) are
+    mapped to 16 bits exactly by ``(u - 128) * 256``.
     """
     with wave.open(io.BytesIO(data), "rb") as handle:
         channels, width = handle.getnchannels(), handle.getsampwidth()
@@ -506,7 +543,7 @@ def wav_points(data: bytes) -> tuple[np.ndarray, int]:
     if width == 2:
         points = np.frombuffer(frames, dtype="<i2").astype(np.int16)
     elif width == 1:
-        points = ((np.frombuffer(frames, dtype=np.uint8).astype(np.int16) - 128) * 256)
+        points = (np.frombuffer(frames, dtype=np.uint8).astype(np.int16) - 128) * 256
         points = points.astype(np.int16)
     else:
         raise ValueError(f"unexpected sample width {width} bytes")
@@ -520,8 +557,9 @@ def download_freedink_deb(directory: Path) -> Path:
     return directory / FREEDINK_DEB
 
 
-def extract_freedink(deb: Path, out_dir: Path, gpl2: Path = GPL2_PATH,
-                     verbose: bool = False) -> None:
+def extract_freedink(
+    deb: Path, out_dir: Path, gpl2: Path = GPL2_PATH, verbose: bool = False
+) -> None:
     """Write the environmental sounds and their licence texts from the package."""
     check_sha256(deb, FREEDINK_DEB_SHA256)
     check_sha256(gpl2, GPL2_SHA256)
@@ -530,13 +568,19 @@ def extract_freedink(deb: Path, out_dir: Path, gpl2: Path = GPL2_PATH,
         data = files[f"{FREEDINK_SOUND_DIR}/{member}"]
         actual = hashlib.sha256(data).hexdigest()
         if actual != expected:
-            raise RuntimeError(f"{member} in {deb}: SHA-256 is {actual}, expected {expected}")
+            raise RuntimeError(
+                f"{member} in {deb}: SHA-256 is {actual}, expected {expected}"
+            )
         points, rate = wav_points(data)
         write_wav(out_dir / f"{name}.wav", points, rate)
         if verbose:
-            print(f"{name}.wav: {member} from {FREEDINK_DEB}, {points.size} points at {rate} Hz")
+            print(
+                f"{name}.wav: {member} from {FREEDINK_DEB}, {points.size} points at {rate} Hz"
+            )
     (out_dir / "COPYING.freedink").write_bytes(files[f"{FREEDINK_DOC_DIR}/copyright"])
-    replacements = gzip.decompress(files[f"{FREEDINK_DOC_DIR}/README-REPLACEMENTS.txt.gz"])
+    replacements = gzip.decompress(
+        files[f"{FREEDINK_DOC_DIR}/README-REPLACEMENTS.txt.gz"]
+    )
     (out_dir / "COPYING.freedink_sounds").write_bytes(replacements)
     shutil.copyfile(gpl2, out_dir / "COPYING.gpl2")
 

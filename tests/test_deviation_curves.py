@@ -9,7 +9,11 @@ import pytest
 import scipy.stats
 
 import randfb
-from randfb.deviation_curves import DeviationCurves, deviation_curves, plot_deviation_curves
+from randfb.deviation_curves import (
+    DeviationCurves,
+    deviation_curves,
+    plot_deviation_curves,
+)
 
 J, P = 10, 0.05
 
@@ -30,16 +34,22 @@ def test_fields_match_the_functions_that_define_them(brownian, curves):
     assert curves.draws.shape == (3, 400)
     for k, T in enumerate(curves.T):
         T = int(T)
-        assert curves.exact[k] == pytest.approx(randfb.energy_quantile(brownian, J, T, P),
-                                                rel=1e-12)
-        assert curves.cantelli[k] == pytest.approx(randfb.cantelli_alpha(brownian, J, T, P),
-                                                   rel=1e-12)
-        assert curves.chernoff[k] == pytest.approx(randfb.chernoff_alpha(brownian, J, T, P),
-                                                   rel=1e-12)
+        assert curves.exact[k] == pytest.approx(
+            randfb.energy_quantile(brownian, J, T, P), rel=1e-12
+        )
+        assert curves.cantelli[k] == pytest.approx(
+            randfb.cantelli_alpha(brownian, J, T, P), rel=1e-12
+        )
+        assert curves.chernoff[k] == pytest.approx(
+            randfb.chernoff_alpha(brownian, J, T, P), rel=1e-12
+        )
     np.testing.assert_allclose(curves.mean, curves.draws.mean(axis=1), rtol=1e-12)
-    np.testing.assert_allclose(curves.empirical, np.quantile(curves.draws, 1 - P, axis=1))
-    np.testing.assert_allclose(curves.exceedance,
-                               (curves.draws >= curves.exact[:, None]).mean(axis=1))
+    np.testing.assert_allclose(
+        curves.empirical, np.quantile(curves.draws, 1 - P, axis=1)
+    )
+    np.testing.assert_allclose(
+        curves.exceedance, (curves.draws >= curves.exact[:, None]).mean(axis=1)
+    )
 
 
 def test_bounds_lie_above_the_exact_quantile(curves):
@@ -88,7 +98,14 @@ def test_draws_at_one_T_do_not_depend_on_the_other_lengths(brownian):
     ],
 )
 def test_bad_arguments_raise_value_errors(brownian, kwargs, match):
-    arguments = {"x": brownian, "J": J, "T_values": [8], "p": P, "n_draws": 10, "rng": 0}
+    arguments = {
+        "x": brownian,
+        "J": J,
+        "T_values": [8],
+        "p": P,
+        "n_draws": 10,
+        "rng": 0,
+    }
     arguments.update(kwargs)
     with pytest.raises(ValueError, match=match):
         deviation_curves(**arguments)
@@ -100,8 +117,12 @@ def test_plot_draws_band_mean_exact_and_two_bounds(curves):
     fig, ax = plot_deviation_curves(curves, color="C1")
     assert len(ax.collections) == 1
     lines = {line.get_label(): line for line in ax.lines}
-    assert set(lines) == {"empirical mean", "exact 95% quantile", "Cantelli bound",
-                          "Chernoff bound (Laurent-Massart)"}
+    assert set(lines) == {
+        "empirical mean",
+        "exact 95% quantile",
+        "Cantelli bound",
+        "Chernoff bound (Laurent-Massart)",
+    }
     np.testing.assert_allclose(lines["exact 95% quantile"].get_ydata(), curves.exact)
     np.testing.assert_allclose(lines["Cantelli bound"].get_ydata(), curves.cantelli)
     _, ax = plot_deviation_curves(curves, legend=False)

@@ -1,4 +1,5 @@
-"""Tests for randfb.periodicity: exact values on the paper's extreme signals, the identity
+"""Tests for randfb.periodicity: exact values on the paper's extreme signals, the
+identity
 with the variance formula, invariances, and argument checks."""
 
 from __future__ import annotations
@@ -9,7 +10,11 @@ import scipy.linalg
 import scipy.signal
 
 import randfb
-from randfb.periodicity import autocorrelation_energy, autocorrelation_peak, spectral_flatness
+from randfb.periodicity import (
+    autocorrelation_energy,
+    autocorrelation_peak,
+    spectral_flatness,
+)
 
 MEASURES = (autocorrelation_energy, autocorrelation_peak, spectral_flatness)
 
@@ -24,12 +29,18 @@ def rng():
 
 @pytest.mark.parametrize("T", [1, 2, 7, 64])
 def test_autocorrelation_energy_extremes(T):
-    assert autocorrelation_energy(randfb.impulse(64), T) == pytest.approx(1 / T, rel=1e-12)
-    assert autocorrelation_energy(randfb.nyquist_sine(64), T) == pytest.approx(1.0, rel=1e-12)
+    assert autocorrelation_energy(randfb.impulse(64), T) == pytest.approx(
+        1 / T, rel=1e-12
+    )
+    assert autocorrelation_energy(randfb.nyquist_sine(64), T) == pytest.approx(
+        1.0, rel=1e-12
+    )
     assert autocorrelation_energy(np.ones(64), T) == pytest.approx(1.0, rel=1e-12)
 
 
-@pytest.mark.parametrize(("N", "J", "T"), [(50, 3, 1), (50, 10, 17), (64, 4, 64), (33, 1, 5)])
+@pytest.mark.parametrize(
+    ("N", "J", "T"), [(50, 3, 1), (50, 10, 17), (64, 4, 64), (33, 1, 5)]
+)
 def test_autocorrelation_energy_restates_the_variance(rng, N, J, T):
     # Var||Phi x||^2 = (2 / J) ||x||^4 rho2_T at sigma^2 = 1 / (J T).
     x = rng.standard_normal(N) * 3.0
@@ -58,7 +69,9 @@ def test_autocorrelation_energy_lies_between_its_extremes(rng):
 
 def test_autocorrelation_peak_extremes():
     assert autocorrelation_peak(randfb.impulse(64), 8) == 0.0
-    assert autocorrelation_peak(randfb.nyquist_sine(64), 8) == pytest.approx(1.0, abs=1e-12)
+    assert autocorrelation_peak(randfb.nyquist_sine(64), 8) == pytest.approx(
+        1.0, abs=1e-12
+    )
 
 
 @pytest.mark.parametrize("period", [5, 20, 50])
@@ -71,14 +84,16 @@ def test_autocorrelation_peak_finds_a_period_shorter_than_T(period):
 
 
 def test_autocorrelation_peak_ignores_slow_variation():
-    # A cosine of period 4T is positively correlated at every lag below T: no period seen.
+    # A cosine of period 4T is positively correlated at every lag below T: no period
+    # seen.
     T = 32
     n = np.arange(40 * 4 * T)
     assert autocorrelation_peak(np.cos(2 * np.pi * n / (4 * T)), T) == 0.0
 
 
 def test_autocorrelation_peak_of_white_noise_is_small(rng):
-    # For i.i.d. noise rho(tau) ~ N(0, 1/N): the maximum of 63 such values is < 5/sqrt(N).
+    # For i.i.d. noise rho(tau) ~ N(0, 1/N): the maximum of 63 such values is <
+    # 5/sqrt(N).
     N = 2**14
     assert autocorrelation_peak(rng.standard_normal(N), 64) < 5 / np.sqrt(N)
 
@@ -97,7 +112,8 @@ def test_spectral_flatness_of_a_line_spectrum_is_near_zero():
 
 
 def test_spectral_flatness_of_white_noise_is_near_one(rng):
-    # Welch averages K ~ 2N/T segments: E log of a bin ~ log mean - 1/(2K); flatness ~ 1 - 1/(2K).
+    # Welch averages K ~ 2N/T segments: E log of a bin ~ log mean - 1/(2K); flatness ~ 1
+    # - 1/(2K).
     assert spectral_flatness(rng.standard_normal(2**14), 64) > 0.95
 
 
@@ -105,7 +121,9 @@ def test_spectral_flatness_uses_welch_with_hann_segments_of_length_T(rng):
     x, T = rng.standard_normal(300), 20
     window = scipy.signal.get_window("hann", T)
     starts = range(0, x.size - T + 1, T // 2)
-    power = np.mean([np.abs(np.fft.fft(window * x[s:s + T])) ** 2 for s in starts], axis=0)
+    power = np.mean(
+        [np.abs(np.fft.fft(window * x[s : s + T])) ** 2 for s in starts], axis=0
+    )
     expected = np.exp(np.mean(np.log(power))) / np.mean(power)
     assert spectral_flatness(x, T) == pytest.approx(expected, rel=1e-10)
 
@@ -139,4 +157,3 @@ def test_measures_that_need_two_lags_reject_T_1(measure):
 def test_measures_reject_a_silent_signal(measure):
     with pytest.raises(ValueError, match="all zeros"):
         measure(np.zeros(16), 4)
-

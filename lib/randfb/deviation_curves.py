@@ -1,4 +1,4 @@
-"""Large-deviation curves against the filter length: simulation, exact quantile and bounds.
+"""Large-deviation curves against the filter length: simulation, exact quantile, bounds.
 
 For a signal ``x`` and each filter length ``T``, the relative deviation of the energy
 response is ``D = (||Phi x||^2 - E||Phi x||^2) / ||x||^2``. :func:`deviation_curves`
@@ -9,8 +9,9 @@ draws ``D`` for random filterbanks and puts next to each other, at a probability
 * the exact ``(1 - p)`` quantile ``alpha_p`` (:func:`randfb.energy_quantile`),
 * Cantelli's and the Laurent-Massart (Chernoff) bounds on it
   (:func:`randfb.cantelli_alpha`, :func:`randfb.chernoff_alpha`),
-* the fraction of draws with ``D >= alpha_p``, which is ``Binomial(n_draws, p) / n_draws``
-  when the exact quantile is right: the Monte Carlo check of the exact tail.
+* the fraction of draws with ``D >= alpha_p``, which is
+  ``Binomial(n_draws, p) / n_draws`` when the exact quantile is right: the Monte Carlo
+  check of the exact tail.
 
 :func:`plot_deviation_curves` draws them as the paper's deviation figures do.
 Used by the chapters *Large deviations of the energy response* and *Real-world signals*.
@@ -24,7 +25,13 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ._validation import as_generator, check_int, check_n_draws, check_probability, check_signal
+from ._validation import (
+    as_generator,
+    check_int,
+    check_n_draws,
+    check_probability,
+    check_signal,
+)
 from .deviations import cantelli_alpha, chernoff_alpha
 from .energy import energy_mean
 from .gchisq import energy_quantile
@@ -35,7 +42,7 @@ __all__ = ["DeviationCurves", "deviation_curves", "plot_deviation_curves"]
 
 @dataclass(frozen=True)
 class DeviationCurves:
-    """Deviation statistics of one signal at each filter length (arrays indexed like ``T``).
+    """Deviation statistics of one signal at each filter length (indexed like ``T``).
 
     Attributes
     ----------
@@ -68,9 +75,10 @@ class DeviationCurves:
     chernoff: np.ndarray
 
 
-def deviation_curves(x, J, T_values, p, n_draws, *, rng=None, method="convolution",
-                     progress=False) -> DeviationCurves:
-    """Simulated, exact and bounded large deviations of ``||Phi x||^2`` for several ``T``.
+def deviation_curves(
+    x, J, T_values, p, n_draws, *, rng=None, method="convolution", progress=False
+) -> DeviationCurves:
+    """Simulated, exact and bounded large deviations of ``||Phi x||^2`` for each ``T``.
 
     For each ``T``: ``n_draws`` energy responses from :func:`randfb.simulate_energy`
     (``sigma^2 = 1 / (J T)``), turned into relative deviations
@@ -119,7 +127,8 @@ def deviation_curves(x, J, T_values, p, n_draws, *, rng=None, method="convolutio
     >>> from randfb.deviation_curves import deviation_curves
     >>> curves = deviation_curves(impulse(256), J=10, T_values=[8, 16], p=0.05,
     ...                           n_draws=200, rng=0)
-    >>> bool((curves.exact < curves.chernoff).all() and (curves.exact < curves.cantelli).all())
+    >>> below = (curves.exact < curves.chernoff) & (curves.exact < curves.cantelli)
+    >>> bool(below.all())
     True
     >>> curves.draws.shape
     (2, 200)
@@ -140,8 +149,8 @@ def deviation_curves(x, J, T_values, p, n_draws, *, rng=None, method="convolutio
     n_T = T_list.size
     draws = np.empty((n_T, n_draws))
     exact, cantelli, chernoff = np.empty(n_T), np.empty(n_T), np.empty(n_T)
-    # Imhof's integrals are many small matrix-vector products: on a busy two-core machine
-    # OpenBLAS's own threads only get in the way (as in randfb.simulate).
+    # Imhof's integrals are many small matrix-vector products: on a busy two-core
+    # machine OpenBLAS's own threads only get in the way (as in randfb.simulate).
     with threadpool_limits(limits=1, user_api="blas"):
         for k, T in enumerate(T_list):
             T = int(T)
@@ -166,12 +175,13 @@ def deviation_curves(x, J, T_values, p, n_draws, *, rng=None, method="convolutio
 
 
 def plot_deviation_curves(curves: DeviationCurves, *, ax=None, color=None, legend=True):
-    """Draw deviation curves against ``T`` as the paper's figures do, plus the exact quantile.
+    """Draw deviation curves against ``T`` like the paper's figures, with the exact one.
 
     The empirical mean of the deviation (solid, in ``color``), a band from it up to the
-    empirical ``(1 - p)`` quantile, the exact ``(1 - p)`` quantile (black dots and line),
-    Cantelli's bound (grey, dashed) and the Laurent-Massart bound (grey, dash-dotted),
-    on a base-2 axis of filter lengths. Uses the book's style (:mod:`randfb.plotting`).
+    empirical ``(1 - p)`` quantile, the exact ``(1 - p)`` quantile (black dots and
+    line), Cantelli's bound (grey, dashed) and the Laurent-Massart bound (grey,
+    dash-dotted), on a base-2 axis of filter lengths. Uses the book's style
+    (:mod:`randfb.plotting`).
 
     Parameters
     ----------
@@ -200,22 +210,56 @@ def plot_deviation_curves(curves: DeviationCurves, *, ax=None, color=None, legen
     from . import plotting
 
     if not isinstance(curves, DeviationCurves):
-        raise TypeError(f"curves must be a DeviationCurves, got {type(curves).__name__}")
+        raise TypeError(
+            f"curves must be a DeviationCurves, got {type(curves).__name__}"
+        )
     level = f"{1 - curves.p:.0%}"
 
     def label(text):
         return text if legend else None
 
-    fig, ax = plotting.plot_band(curves.T, curves.mean, curves.empirical, ax=ax, color=color,
-                                 label=label(f"empirical mean to {level} quantile"))
-    plotting.plot_against_T(curves.T, curves.mean, ax=ax, color=color, marker="",
-                            label=label("empirical mean"))
-    plotting.plot_against_T(curves.T, curves.exact, ax=ax, color=plotting.PALETTE["theory"],
-                            linewidth=1.0, label=label(f"exact {level} quantile"))
+    fig, ax = plotting.plot_band(
+        curves.T,
+        curves.mean,
+        curves.empirical,
+        ax=ax,
+        color=color,
+        label=label(f"empirical mean to {level} quantile"),
+    )
+    plotting.plot_against_T(
+        curves.T,
+        curves.mean,
+        ax=ax,
+        color=color,
+        marker="",
+        label=label("empirical mean"),
+    )
+    plotting.plot_against_T(
+        curves.T,
+        curves.exact,
+        ax=ax,
+        color=plotting.PALETTE["theory"],
+        linewidth=1.0,
+        label=label(f"exact {level} quantile"),
+    )
     bound = plotting.PALETTE["bound"]
-    plotting.plot_against_T(curves.T, curves.cantelli, ax=ax, color=bound, marker="",
-                            linestyle="--", label=label("Cantelli bound"))
-    plotting.plot_against_T(curves.T, curves.chernoff, ax=ax, color=bound, marker="",
-                            linestyle="-.", label=label("Chernoff bound (Laurent-Massart)"))
+    plotting.plot_against_T(
+        curves.T,
+        curves.cantelli,
+        ax=ax,
+        color=bound,
+        marker="",
+        linestyle="--",
+        label=label("Cantelli bound"),
+    )
+    plotting.plot_against_T(
+        curves.T,
+        curves.chernoff,
+        ax=ax,
+        color=bound,
+        marker="",
+        linestyle="-.",
+        label=label("Chernoff bound (Laurent-Massart)"),
+    )
     ax.set_ylabel(r"deviation $\alpha$")
     return fig, ax

@@ -11,7 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_filter_shape, check_probability, check_sigma, check_signal
+from ._validation import (
+    check_filter_shape,
+    check_probability,
+    check_sigma,
+    check_signal,
+)
 from .energy import energy_eigenvalues, energy_variance
 from .gchisq import energy_tail
 
@@ -50,7 +55,8 @@ def cantelli_alpha(x, J, T, p, sigma=None):
     Examples
     --------
     >>> from randfb import cantelli_alpha, impulse
-    >>> round(float(cantelli_alpha(impulse(1024), J=10, T=8, p=0.05)), 6)   # sqrt(19 / 40)
+    >>> alpha = cantelli_alpha(impulse(1024), J=10, T=8, p=0.05)  # sqrt(19 / 40)
+    >>> round(float(alpha), 6)
     0.689202
     """
     x = check_signal(x)
@@ -63,13 +69,14 @@ def cantelli_alpha(x, J, T, p, sigma=None):
 def chernoff_alpha(x, J, T, p, sigma=None):
     """Deviation reached with probability at most ``p``: a proved sub-exponential bound.
 
-    The energy response is ``||Phi x||^2 - E = sum_i a_i (xi_i^2 - 1)`` with ``xi_i`` i.i.d.
-    standard normal and weights ``a = sigma^2 lambda_k(Q_T)``, each repeated ``J`` times.
-    The Laurent-Massart (2000, Lemma 1) inequality, proved by a Chernoff argument,
-    ``P(Z >= 2 ||a||_2 sqrt(t) + 2 ||a||_inf t) <= exp(-t)``, with ``t = log(1/p)`` gives
+    The energy response is ``||Phi x||^2 - E = sum_i a_i (xi_i^2 - 1)`` with ``xi_i``
+    i.i.d. standard normal and weights ``a = sigma^2 lambda_k(Q_T)``, each repeated
+    ``J`` times. The Laurent-Massart (2000, Lemma 1) inequality, proved by a Chernoff
+    argument, ``P(Z >= 2 ||a||_2 sqrt(t) + 2 ||a||_inf t) <= exp(-t)``, with ``t =
+    log(1/p)`` gives
 
-        alpha = (2 sigma^2 sqrt(J) ||lambda||_2 sqrt(log(1/p)) + 2 sigma^2 ||lambda||_inf log(1/p))
-                / ||x||^2.
+        alpha = 2 sigma^2 (sqrt(J) ||lambda||_2 sqrt(log(1/p))
+                           + ||lambda||_inf log(1/p)) / ||x||^2.
 
     Parameters
     ----------
@@ -102,12 +109,12 @@ def chernoff_alpha(x, J, T, p, sigma=None):
 
 
 def notebook_chernoff_alpha(x, J, T, p):
-    """The Chernoff-type form used in the paper's published notebooks (NOT a valid bound).
+    """The Chernoff-type form of the paper's published notebooks (NOT a valid bound).
 
     Solves, for ``alpha > 0`` (a quadratic),
-    ``p = exp(-alpha^2 J T^2 ||x||^4 / (2 alpha T ||lambda||_inf ||x||^2 + 2 ||lambda||_2^2))``
-    with ``sigma^2 = 1 / (J T)``. It is shown only to compare:
-    it falls below the exact quantile for small ``p`` (e.g. the impulse with ``J = 10``,
+    ``p = exp(-alpha^2 J T^2 ||x||^4 / (2 alpha T ||lambda||_inf ||x||^2 + 2
+    ||lambda||_2^2))`` with ``sigma^2 = 1 / (J T)``. It is shown only to compare: it
+    falls below the exact quantile for small ``p`` (e.g. the impulse with ``J = 10``,
     ``T = 8``: 0.511 at ``p = 1e-3`` against the exact 0.5605).
 
     Parameters
@@ -188,11 +195,17 @@ def deviation_validity(signals, J, T_values, p):
     rows = []
     for name, x in signals.items():
         for T in T_values:
-            ratios = {key: energy_tail(x, J, T, alpha_of(x, J, T, p)) / p
-                      for key, alpha_of in formulas.items()}
+            ratios = {
+                key: energy_tail(x, J, T, alpha_of(x, J, T, p)) / p
+                for key, alpha_of in formulas.items()
+            }
             rows.extend(
-                {"signal": name, "T": int(T), "p": float(level),
-                 **{key: float(ratio[k]) for key, ratio in ratios.items()}}
+                {
+                    "signal": name,
+                    "T": int(T),
+                    "p": float(level),
+                    **{key: float(ratio[k]) for key, ratio in ratios.items()},
+                }
                 for k, level in enumerate(p)
             )
     return rows

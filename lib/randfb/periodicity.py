@@ -1,4 +1,4 @@
-"""How periodic, or how autocorrelated, a signal is at the scale of a filter length ``T``.
+"""How periodic, or how autocorrelated, a signal is at the scale of a filter length T.
 
 The variance of the energy response is driven by the normalised autocorrelation
 ``rho(tau) = R_xx(tau) / R_xx(0)`` at the lags a filter of length ``T`` sees: with
@@ -81,7 +81,7 @@ def autocorrelation_energy(x, T) -> float:
 
 
 def autocorrelation_peak(x, T) -> float:
-    """Height of the highest autocorrelation peak after the first zero crossing, lags < T.
+    """Highest autocorrelation peak after the first zero crossing, at lags below T.
 
     With ``rho(tau) = R_xx(tau) / R_xx(0)`` and ``tau_0`` the first lag ``>= 1`` with
     ``rho(tau_0) <= 0``,
@@ -90,8 +90,8 @@ def autocorrelation_peak(x, T) -> float:
 
     and ``0`` when ``rho`` stays positive on ``1 <= tau < T``. A signal that repeats
     with a period ``P < T`` scores close to 1 (``rho(P) ~ 1``), noise scores close to
-    0. Skipping the lags before the first zero crossing keeps a signal that merely varies
-    slowly (``rho(1) ~ 1`` for any low-pass signal) from counting as periodic.
+    0. Skipping the lags before the first zero crossing keeps a signal that merely
+    varies slowly (``rho(1) ~ 1`` for any low-pass signal) from counting as periodic.
 
     Parameters
     ----------
@@ -131,10 +131,10 @@ def autocorrelation_peak(x, T) -> float:
 
 
 def spectral_flatness(x, T) -> float:
-    """Spectral flatness (Wiener entropy) of ``x`` at the frequency resolution of ``T`` samples.
+    """Spectral flatness (Wiener entropy) of ``x`` at a resolution of ``T`` samples.
 
-    The power spectrum is Welch's estimate ``P[k]``, ``k = 0, ..., T - 1``, averaged over
-    periodic-Hann windowed segments of ``T`` samples with half overlap, without
+    The power spectrum is Welch's estimate ``P[k]``, ``k = 0, ..., T - 1``, averaged
+    over periodic-Hann windowed segments of ``T`` samples with half overlap, without
     detrending, over all ``T`` (two-sided) frequencies; then
 
         flatness_T(x) = exp(mean_k log P[k]) / mean_k P[k]   in [0, 1].
@@ -171,7 +171,12 @@ def spectral_flatness(x, T) -> float:
     x = check_signal(x)
     T = check_int(T, "T", minimum=2, maximum=x.size)
     _, power = scipy.signal.welch(
-        x, window="hann", nperseg=T, detrend=False, return_onesided=False, scaling="spectrum"
+        x,
+        window="hann",
+        nperseg=T,
+        detrend=False,
+        return_onesided=False,
+        scaling="spectrum",
     )
     power = np.maximum(power, np.finfo(float).tiny)
     mean = power.mean()

@@ -1,7 +1,7 @@
 """Real recordings shipped in ``data/``: load one second, resampled and at unit energy.
 
-The paper's real-world signals are one second each of a snare drum, speech and a flute at
-22.05 kHz (N = 22050), normalised to unit energy. The book ships redistributable
+The paper's real-world signals are one second each of a snare drum, speech and a flute
+at 22.05 kHz (N = 22050), normalised to unit energy. The book ships redistributable
 recordings of the same kinds, a few more instruments (a cello, a church organ, a crash
 cymbal) and three environmental sounds (a fire, birds, footsteps), in the repository's
 ``data/`` folder; ``data/README.md`` gives each file's source, licence, the script that
@@ -32,7 +32,7 @@ __all__ = [
     "data_dir",
 ]
 
-#: Environment variable naming the folder that holds the recordings (overrides the default).
+#: Environment variable naming the folder of the recordings (overrides the default).
 DATA_ENV_VAR = "RANDFB_DATA"
 
 #: Where a clone of the repository keeps its data, relative to ``lib/randfb/``.
@@ -48,7 +48,7 @@ ONSET_THRESHOLD_DB = -20.0
 
 @dataclass(frozen=True)
 class RecordingInfo:
-    """Where a shipped recording comes from (details and checksums in ``data/README.md``)."""
+    """Where a shipped recording comes from (details and checksums: data/README.md)."""
 
     name: str
     filename: str
@@ -90,7 +90,8 @@ _RECORDINGS: dict[str, RecordingInfo] = {
         RecordingInfo(
             "cello",
             "cello.wav",
-            "cello, sustained A#2 (117 Hz), sample 'Cello A#3(L)', loop repeated to 2 s",
+            "cello, sustained A#2 (117 Hz), sample 'Cello A#3(L)', "
+            "loop repeated to 2 s",
             _FLUIDR3,
             "MIT (see data/COPYING.fluidr3)",
             "music",
@@ -158,7 +159,7 @@ def available_recordings() -> list[str]:
 
 
 def recordings_of_kind(kind: str) -> list[str]:
-    """Names of the recordings of one kind: ``'speech'``, ``'music'`` or ``'environmental'``.
+    """Names of the recordings of one kind: speech, music or environmental sound.
 
     Parameters
     ----------
@@ -235,8 +236,8 @@ def data_dir() -> Path:
     ------
     FileNotFoundError
         If the folder does not exist: the message says which path was tried, why, and
-        that ``RANDFB_DATA`` must be set to the ``data/`` folder of a clone of the book's
-        repository (the case of a non-editable install, ``pip install .``, whose
+        that ``RANDFB_DATA`` must be set to the ``data/`` folder of a clone of the
+        book's repository (the case of a non-editable install, ``pip install .``, whose
         package lives in ``site-packages`` without the data).
 
     Examples
@@ -250,7 +251,8 @@ def data_dir() -> Path:
         folder = Path(override).expanduser()
         if not folder.is_dir():
             raise FileNotFoundError(
-                f"{DATA_ENV_VAR}={override!r} is not a folder: set {DATA_ENV_VAR} to the "
+                f"{DATA_ENV_VAR}={override!r} is not a folder: set "
+                f"{DATA_ENV_VAR} to the "
                 f"data/ folder of a clone of the book's repository, e.g. "
                 f"{DATA_ENV_VAR}=/path/to/clone/data"
             )
@@ -262,14 +264,15 @@ def data_dir() -> Path:
             f"{folder} (the data/ folder of a clone, two levels above the package at "
             f"{_PACKAGE_DIR}) does not exist, as after a non-editable install "
             f"(pip install .). Set {DATA_ENV_VAR}=<clone>/data, the data/ folder of a "
-            f"clone of the book's repository (export {DATA_ENV_VAR}=/path/to/clone/data), "
+            f"clone of the book's repository "
+            f"(export {DATA_ENV_VAR}=/path/to/clone/data), "
             f"or install the clone editable (pip install -e .)"
         )
     return folder
 
 
 def _onset_index(x: np.ndarray, sr: int) -> int:
-    """First sample of the first frame whose RMS is within 20 dB of the loudest frame."""
+    """First sample of the first frame whose RMS is within 20 dB of the loudest."""
     frame = max(1, round(ONSET_FRAME_SECONDS * sr))
     n_frames = -(-x.size // frame)
     padded = np.zeros(n_frames * frame)
@@ -286,8 +289,14 @@ def _check_sr(sr: object) -> int:
 
 
 def _check_seconds(value: object, parameter: str, allow_zero: bool) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
-        raise ValueError(f"{parameter} must be a finite number of seconds, got {value!r}")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, Real)
+        or not math.isfinite(value)
+    ):
+        raise ValueError(
+            f"{parameter} must be a finite number of seconds, got {value!r}"
+        )
     if value < 0 or (value == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"{parameter} must be {bound} seconds, got {value!r}")
@@ -297,20 +306,21 @@ def _check_seconds(value: object, parameter: str, allow_zero: bool) -> float:
 def load_recording(
     name: str, *, sr: int = 22050, duration: float = 1.0, offset: float | None = None
 ) -> np.ndarray:
-    """Load a shipped recording as a unit-energy excerpt, as the paper prepared its signals.
+    """Load a shipped recording as a unit-energy excerpt, as the paper prepared its own.
 
-    Steps: read the WAV file (16-bit mono), scale to [-1, 1), resample the whole file from
-    its native rate to ``sr`` with :func:`scipy.signal.resample_poly` (polyphase filter,
-    exact rational ratio ``sr / native``), cut ``N = round(sr * duration)`` samples
-    starting at the onset (or at ``offset``), append zeros if the recording ends earlier
-    (the snare lasts 0.47 s: the rest of its second is silence), and divide by the norm:
+    Steps: read the WAV file (16-bit mono), scale to [-1, 1), resample the whole file
+    from its native rate to ``sr`` with :func:`scipy.signal.resample_poly` (polyphase
+    filter, exact rational ratio ``sr / native``), cut ``N = round(sr * duration)``
+    samples starting at the onset (or at ``offset``), append zeros if the recording ends
+    earlier (the snare lasts 0.47 s: the rest of its second is silence), and divide by
+    the norm:
 
     .. math:: x = \\frac{s[n_0 : n_0 + N]}{\\lVert s[n_0 : n_0 + N] \\rVert_2},
               \\qquad \\lVert x \\rVert_2 = 1.
 
-    The onset :math:`n_0` is the first sample of the first 10 ms frame whose RMS is within
-    20 dB of the loudest 10 ms frame of the resampled recording; it skips the leading
-    silence of the speech file (0.42 s) and is 0 for the instrument notes.
+    The onset :math:`n_0` is the first sample of the first 10 ms frame whose RMS is
+    within 20 dB of the loudest 10 ms frame of the resampled recording; it skips the
+    leading silence of the speech file (0.42 s) and is 0 for the instrument notes.
 
     Parameters
     ----------
@@ -358,22 +368,29 @@ def load_recording(
     n_samples = round(sr * duration)
     if n_samples < 1:
         raise ValueError(
-            f"duration must give at least one sample at sr={sr} Hz (>= {0.5 / sr:g} s), "
+            f"duration must give at least one sample at sr={sr} Hz "
+            f"(>= {0.5 / sr:g} s), "
             f"got {duration!r}"
         )
 
     path = data_dir() / info.filename
     if not path.is_file():
-        origin = (f"{DATA_ENV_VAR}={os.environ[DATA_ENV_VAR]!r}"
-                  if os.environ.get(DATA_ENV_VAR) else "the clone's data/ folder")
+        origin = (
+            f"{DATA_ENV_VAR}={os.environ[DATA_ENV_VAR]!r}"
+            if os.environ.get(DATA_ENV_VAR)
+            else "the clone's data/ folder"
+        )
         raise FileNotFoundError(
-            f"recording {name!r}: file {path} is missing (looked in {path.parent}, from "
-            f"{origin}); set {DATA_ENV_VAR}=<clone>/data, the data/ folder of a clone of "
+            f"recording {name!r}: file {path} is missing (looked in "
+            f"{path.parent}, from {origin}); set {DATA_ENV_VAR}=<clone>/data, the "
+            f"data/ folder of a clone of "
             f"the book's repository, which holds {info.filename}"
         )
     native_sr, pcm = wavfile.read(path)
     if pcm.ndim != 1 or pcm.dtype != np.int16:
-        raise ValueError(f"{path} must be 16-bit mono PCM, found {pcm.dtype} {pcm.shape}")
+        raise ValueError(
+            f"{path} must be 16-bit mono PCM, found {pcm.dtype} {pcm.shape}"
+        )
     signal = pcm.astype(np.float64) / 32768.0
     ratio = Fraction(sr, int(native_sr))
     if ratio != 1:
@@ -385,12 +402,15 @@ def load_recording(
         start = round(offset * sr)
         if start >= signal.size:
             raise ValueError(
-                f"offset must be < {signal.size / sr:g} s, the length of {name!r}, got {offset!r}"
+                f"offset must be < {signal.size / sr:g} s, the length of {name!r}, "
+                f"got {offset!r}"
             )
     excerpt = np.zeros(n_samples)
     piece = signal[start : start + n_samples]
     excerpt[: piece.size] = piece
     norm = np.linalg.norm(excerpt)
     if norm == 0.0:
-        raise ValueError(f"the excerpt of {name!r} starting at {start / sr:g} s is silent")
+        raise ValueError(
+            f"the excerpt of {name!r} starting at {start / sr:g} s is silent"
+        )
     return excerpt / norm

@@ -1,7 +1,8 @@
 """Artificial test signals of the paper: impulse, Nyquist sine and Brownian noise.
 
 All signals have unit energy, ``||x||_2 = 1``, so that the energy-preserving filterbank
-has ``E||Phi x||^2 = 1``. Used by the chapters *The energy response and its variance* and
+has ``E||Phi x||^2 = 1``. Used by the chapters *The energy response and its variance*
+and
 *Large deviations*.
 """
 
@@ -15,17 +16,18 @@ from ._validation import as_generator, check_int, check_positive
 def impulse(N, at=None) -> np.ndarray:
     """Unit impulse (Dirac) of length ``N``.
 
-    ``x[n] = 1`` if ``n == at`` else ``0``. Its circular autocorrelation vanishes at every
-    non-zero lag, so it is the *least* adversarial unit-energy input: the variance of
-    ``||Phi x||^2`` reaches its minimum ``2 / (J T)``.
+    ``x[n] = 1`` if ``n == at`` else ``0``. Its circular autocorrelation vanishes at
+    every non-zero lag, so it is the *least* adversarial unit-energy input: the variance
+    of ``||Phi x||^2`` reaches its minimum ``2 / (J T)``.
 
     Parameters
     ----------
     N : int, >= 1
         Signal length in samples.
     at : int in [0, N), optional
-        Position of the impulse. Defaults to ``N // 2`` (the paper puts it at n = 513 for
-        N = 1024; circular convolution makes the position irrelevant to every statistic).
+        Position of the impulse. Defaults to ``N // 2`` (the paper puts it at n = 513
+        for N = 1024; circular convolution makes the position irrelevant to every
+        statistic).
 
     Returns
     -------
@@ -45,15 +47,17 @@ def impulse(N, at=None) -> np.ndarray:
 
 
 def nyquist_sine(N) -> np.ndarray:
-    """The alternating signal ``x[n] = (-1)^n / sqrt(N)``, a sine at the Nyquist frequency.
+    """The alternating signal ``x[n] = (-1)^n / sqrt(N)``: a sine at the Nyquist rate.
 
-    For even ``N`` its circular autocorrelation is ``R(tau) = (-1)^tau``, of full magnitude at
-    every lag: the variance of ``||Phi x||^2`` reaches its maximum ``2 / J``.
+    For even ``N`` its circular autocorrelation is ``R(tau) = (-1)^tau``, of full
+    magnitude at every lag: the variance of ``||Phi x||^2`` reaches its maximum ``2 /
+    J``.
 
     Parameters
     ----------
     N : int, >= 2 and even
-        Signal length in samples (even, so that the alternation is circularly consistent).
+        Signal length in samples (even, so that the alternation is circularly
+        consistent).
 
     Returns
     -------
@@ -74,11 +78,11 @@ def nyquist_sine(N) -> np.ndarray:
 def brownian_noise(N, rng=None, step_probability=0.15) -> np.ndarray:
     """Brownian noise: a lazy random walk, centred and normalised to unit energy.
 
-    Each step is ``+1`` or ``-1`` with probability ``step_probability / 2`` each and ``0``
-    otherwise (the generator the paper's figures used, with probability 0.15). The walk
-    ``s[n] = sum_{m <= n} step[m]`` is centred, ``x = (s - mean(s)) / ||s - mean(s)||``.
-    Its energy sits at low frequencies, so its autocorrelation decays slowly: it lies
-    between the impulse and the Nyquist sine.
+    Each step is ``+1`` or ``-1`` with probability ``step_probability / 2`` each and
+    ``0`` otherwise (the generator the paper's figures used, with probability 0.15). The
+    walk ``s[n] = sum_{m <= n} step[m]`` is centred, ``x = (s - mean(s)) / ||s -
+    mean(s)||``. Its energy sits at low frequencies, so its autocorrelation decays
+    slowly: it lies between the impulse and the Nyquist sine.
 
     Parameters
     ----------
@@ -113,6 +117,8 @@ def brownian_noise(N, rng=None, step_probability=0.15) -> np.ndarray:
     walk = np.cumsum(steps)
     walk -= walk.mean()
     energy = walk @ walk
-    if energy == 0:  # only possible for a walk that never moved: draw again deterministically
+    if (
+        energy == 0
+    ):  # only possible for a walk that never moved: draw again deterministically
         return brownian_noise(N, rng=gen, step_probability=step_probability)
     return walk / np.sqrt(energy)
