@@ -630,13 +630,21 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_html:
         print(f"Executed notebooks in {executed_dir}")
         return 0
+    report = logs_dir / "execution.json"
+    all_records = (
+        json.loads(report.read_text(encoding="utf-8")) if report.is_file() else []
+    )
+    failed_before = {r["chapter"] for r in all_records if not r.get("ok")}
     missing = [
-        c for c in others if not (executed_dir / c.relative_to(REPO_ROOT)).is_file()
+        c
+        for c in others
+        if not (executed_dir / c.relative_to(REPO_ROOT)).is_file()
+        or str(c.relative_to(REPO_ROOT)) in failed_before  # a partly executed copy
     ]
     if missing:
         rerun = " ".join(["--out", str(args.out)] if out != REPO_ROOT else [])
         print(
-            "HTML not rebuilt: no executed copy of "
+            "HTML not rebuilt: no executed copy (or only a failed one) of "
             f"{', '.join(c.stem for c in missing)} "
             f"in {executed_dir}. Build every chapter there once "
             f"(python scripts/build_book.py {rerun}".rstrip()
@@ -653,10 +661,6 @@ def main(argv: list[str] | None = None) -> int:
                 f"  {chapter.relative_to(REPO_ROOT)} ({earlier_parameters(executed)})"
             )
 
-    report = logs_dir / "execution.json"
-    all_records = (
-        json.loads(report.read_text(encoding="utf-8")) if report.is_file() else []
-    )
     fill_course_guide(
         executed_dir / "book" / "course_guide.md", all_chapters, all_records
     )

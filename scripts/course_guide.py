@@ -109,7 +109,7 @@ def render_tables(
         words = chapter_words(notebook)
         exercises = chapter_exercises(notebook)
         record = records.get(f"book/{chapter.name}")
-        if record and record.get("ok"):
+        if record and record.get("ok") and "seconds" in record:
             ran = f"{record['seconds']:.0f} s"
             parameter_sets.append(_parameters_text(record.get("parameters", {})))
         else:

@@ -287,3 +287,96 @@ def test_finish_executed_reports_the_error_that_stopped_a_chapter(tmp_path):
     assert summary == (
         "stopped by ValueError: parameter n_draws must be an integer >= 1, got -5"
     )
+
+
+def _earlier_build(out: Path, failed: set[str] = frozenset()) -> None:
+    """Fake an earlier full build into ``out``: an executed copy of every chapter."""
+    executed = out / "_build" / "executed"
+    records = []
+    for chapter in CHAPTERS:
+        relative = chapter.relative_to(REPO_ROOT)
+        path = executed / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"cells": [], "metadata": {}}))
+        records.append({"chapter": str(relative), "ok": str(relative) not in failed})
+    logs = out / "_build" / "logs"
+    logs.mkdir(parents=True)
+    (logs / "execution.json").write_text(json.dumps(records))
+
+
+@pytest.fixture
+def fake_run(monkeypatch):
+    """Run main with the kernel, papermill and Jupyter Book replaced by recorders."""
+    calls = {"executed": [], "html": 0}
+
+    def execute(source, executed_dir, figures_dir, logs_dir, params, yaml_, env):
+        calls["executed"].append((source, params, yaml_))
+        return {
+            "chapter": str(source.relative_to(REPO_ROOT)),
+            "ok": True,
+            "seconds": 1.0,
+            "parameters": dict(params),
+            "checks": "1 of 1 checks passed",
+            "figures": [],
+            "executed": "",
+            "log": "",
+        }
+
+    def html(executed_dir, out, logs_dir, env):
+        calls["html"] += 1
+        calls["kept"] = sorted(p.name for p in (executed_dir / "book").glob("*.ipynb"))
+        return True
+
+    monkeypatch.setattr(build_book, "check_kernel", lambda env: None)
+    monkeypatch.setattr(build_book, "execute_chapter", execute)
+    monkeypatch.setattr(build_book, "build_html", html)
+    return calls
+
+
+def test_only_rebuilds_the_html_with_the_other_chapters_kept(fake_run, tmp_path):
+    _earlier_build(tmp_path)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        status = build_book.main(
+            [
+                "--only",
+                f"book/{FIRST.name}",
+                "-p",
+                "n_draws",
+                "7",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+    assert status == 0, out.getvalue()
+    assert fake_run["executed"] == [(FIRST, [("n_draws", "7")], {})]
+    assert fake_run["html"] == 1
+    # the other chapters' executed copies survive the staging (the fake run writes
+    # none for the chapter it executes)
+    assert fake_run["kept"] == sorted(c.name for c in CHAPTERS if c != FIRST)
+    assert "1 of 1 checks passed" in out.getvalue()
+    records = json.loads((tmp_path / "_build/logs/execution.json").read_text())
+    assert sorted(r["chapter"] for r in records) == sorted(
+        str(c.relative_to(REPO_ROOT)) for c in CHAPTERS
+    )
+
+
+def test_only_does_not_reuse_a_chapter_that_failed_before(fake_run, tmp_path):
+    if len(CHAPTERS) < 2:
+        pytest.skip("needs two chapters")
+    broken = str(CHAPTERS[-1].relative_to(REPO_ROOT))
+    _earlier_build(tmp_path, failed={broken})
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        status = build_book.main(["--only", FIRST.stem, "--out", str(tmp_path)])
+    assert status == 0
+    assert fake_run["html"] == 0
+    assert "HTML not rebuilt" in out.getvalue() and CHAPTERS[-1].stem in out.getvalue()
+
+
+def test_html_only_executes_nothing(fake_run, tmp_path):
+    _earlier_build(tmp_path)
+    with contextlib.redirect_stdout(io.StringIO()):
+        status = build_book.main(["--html-only", "--out", str(tmp_path)])
+    assert status == 0
+    assert fake_run["executed"] == [] and fake_run["html"] == 1
