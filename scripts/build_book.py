@@ -200,7 +200,14 @@ def parse_yaml_parameters(texts: list[str]) -> dict[str, object]:
         If a text is not YAML or not a mapping of names to values.
     """
     import yaml
-    from papermill.iorw import NoDatesSafeLoader
+
+    class NoDatesSafeLoader(yaml.SafeLoader):
+        """papermill's YAML loader (papermill.iorw): safe, dates left as text."""
+
+        yaml_implicit_resolvers = {
+            key: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
+            for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+        }
 
     values: dict[str, object] = {}
     for text in texts:
