@@ -6,8 +6,8 @@ The helpers take ``ax=None`` (a new figure) or an existing axes, return ``(fig, 
 and never save: the chapter decides where a figure goes.
 
 matplotlib and seaborn are imported only when a function needs them, so
-``import randfb`` stays free of plotting dependencies (install them with
-``pip install "randfb[plot]"``).
+``import randfb`` stays free of plotting dependencies (randfb is not on PyPI: install
+them from a clone of the book's repository with ``pip install -e ".[plot]"``).
 
 Used by: every chapter (``book/*.ipynb``).
 
