@@ -5,7 +5,7 @@ sums, ``Q_T`` by ``np.roll``). Theory against simulation uses fixed seeds and to
 of 5 standard errors. For the generalised chi-squared
 ``Q = sigma^2 sum_k lambda_k Y_k``, ``Y_k ~ chi^2_J``, the cumulants are exact,
 
-    c_l = 2^(l-1) (l-1)! J sigma^(2l) sum_k lambda_k^l  (not kappa: the condition number),
+    c_l = 2^(l-1) (l-1)! J sigma^(2l) sum_k lambda_k^l,
 
 so the sample mean of n draws has SE ``sqrt(c_2 / n)`` and the unbiased sample
 variance has the exact variance ``c_4 / n + 2 c_2^2 / (n - 1)`` (from
