@@ -17,7 +17,7 @@ The numeric companion of the book on *Instabilities in Convnets for Raw Audio*
 * :mod:`randfb.bound_variance` variances of A and B: Poincare bounds, chi-squared model
 * :mod:`randfb.scaling`     condition numbers along J = c log T, filters needed for a target
 * :mod:`randfb.simulate`    vectorised, chunked, threaded Monte Carlo
-* :mod:`randfb.strided`     strided layers: expected polyphase matrix, redundancy sweeps
+* :mod:`randfb.strided`     strided layers: mean polyphase matrix, sweeps, tail indices
 * :mod:`randfb.handcrafted` hand-crafted gammatone and mel FIR filterbanks
 * :mod:`randfb.training`    gradient descent towards a target bank: closed form, SGD, penalty
 * :mod:`randfb.relu`        the energy after a ReLU: exact mean and variance
