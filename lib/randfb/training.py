@@ -82,6 +82,22 @@ def _check_autocorrelation(r, T):
     return r[:T]
 
 
+def _toeplitz_eigenvalues(r, T):
+    """Ascending eigenvalues of ``Q_T`` (no eigenvectors), checked as below."""
+    T = check_int(T, "T", minimum=1)
+    lam = scipy.linalg.eigvalsh(scipy.linalg.toeplitz(_check_autocorrelation(r, T)))
+    return _check_spectrum(lam)
+
+
+def _check_spectrum(lam):
+    top = lam[-1]
+    if top <= 0 or lam[0] < -PSD_TOLERANCE * top:
+        raise ValueError(
+            "r must be an autocorrelation (Q_T positive semidefinite and nonzero); its "
+            f"Toeplitz matrix has eigenvalues from {lam[0]:.3g} to {top:.3g}")
+    return np.clip(lam, 0.0, None)
+
+
 def autocorrelation_eigensystem(r, T):
     """Eigenvalues (ascending) and eigenvectors of ``Q_T = toeplitz(r[0], ..., r[T-1])``.
 
@@ -112,12 +128,7 @@ def autocorrelation_eigensystem(r, T):
     T = check_int(T, "T", minimum=1)
     r = _check_autocorrelation(r, T)
     lam, U = scipy.linalg.eigh(scipy.linalg.toeplitz(r))
-    top = lam[-1]
-    if top <= 0 or lam[0] < -PSD_TOLERANCE * top:
-        raise ValueError(
-            "r must be an autocorrelation (Q_T positive semidefinite and nonzero); its "
-            f"Toeplitz matrix has eigenvalues from {lam[0]:.3g} to {top:.3g}")
-    return np.clip(lam, 0.0, None), U
+    return _check_spectrum(lam), U
 
 
 def best_fixed_step(r, T):
@@ -144,7 +155,7 @@ def best_fixed_step(r, T):
     >>> best_fixed_step([2.0, 1.0], 2)
     (0.5, 0.5, 3.0)
     """
-    lam, _ = autocorrelation_eigensystem(r, T)
+    lam = _toeplitz_eigenvalues(r, T)
     low, high = float(lam[0]), float(lam[-1])
     kappa = high / low if low > 0 else np.inf
     rate = (kappa - 1) / (kappa + 1) if np.isfinite(kappa) else 1.0
