@@ -238,9 +238,9 @@ def relu_energy_moments(x, J, T, sigma=None, *, stride=1):
     ReLU the energy is unchanged (``|y|^2 = y^2``): use :func:`randfb.energy_mean` and
     :func:`randfb.energy_variance`.
 
-    Cost ``O(N^2 / d)``. Measured on a shared 2-core machine (load average 5-6): N = 1024,
-    T = 1024 in about 0.03 s; N = 22050 (one second at 22.05 kHz), T = 1024 in about
-    10 s (1.2e8 lags x samples, 32 MiB chunks of lags).
+    Cost ``O(N^2 / d)``. Measured on a shared 2-core machine (load average 5-6):
+    N = 1024, T = 1024 in about 0.03 s; N = 22050 (one second at 22.05 kHz), T = 1024
+    in about 10 s (11026 lags of 22050 samples each, in 32 MiB chunks of lags).
 
     Parameters
     ----------
