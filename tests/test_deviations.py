@@ -130,3 +130,42 @@ def test_bounds_decrease_with_p_and_ignore_the_scale_of_x(bound):
     assert np.all(np.diff(alpha) > 0)  # P_GRID decreases
     np.testing.assert_allclose(bound(4.2 * x, 10, 32, P_GRID), alpha, rtol=1e-10)
     assert np.shape(bound(x, 10, 32, 0.1)) == ()
+
+
+# --------------------------------------------------------------------------------------
+# deviation_validity: the true level of each formula, divided by p
+# --------------------------------------------------------------------------------------
+
+
+def test_deviation_validity_matches_the_exact_tail_and_flags_the_notebook_form():
+    from randfb.deviations import deviation_validity
+
+    signals = {"impulse": impulse(N), "nyquist": nyquist_sine(N)}
+    levels = np.array([0.5, 0.05, 1e-3, 1e-6])
+    rows = deviation_validity(signals, 10, [8, 64], levels)
+    assert len(rows) == 2 * 2 * levels.size
+    for row in rows:
+        x = signals[row["signal"]]
+        # the two proved bounds: true level at most p, up to Imhof's accuracy 1e-10
+        for key in ("cantelli", "chernoff"):
+            assert row[key] * row["p"] <= row["p"] + 1e-10
+        exact = energy_tail(x, 10, row["T"], chernoff_alpha(x, 10, row["T"], row["p"]))
+        assert row["chernoff"] * row["p"] == pytest.approx(exact, abs=1e-10)
+    # the notebook form is not a bound at small p (impulse, T = 8: 20 times p at 1e-6)
+    worst = max(row["notebook"] for row in rows if row["signal"] == "impulse")
+    assert worst > 10
+
+
+def test_deviation_validity_replaces_tiny_probabilities_by_a_proved_bound():
+    from randfb.deviations import _true_level
+
+    x = brownian_noise(N, rng=3)
+    alpha = cantelli_alpha(x, 10, 8, np.array([1e-6, 1e-4]))  # far in the tail
+    level = _true_level(x, 10, 8, alpha)
+    exact = energy_tail(x, 10, 8, alpha)
+    assert np.all(level < 1e-10)  # both taken from the Laurent-Massart bound
+    assert np.all(exact <= level + 1e-10)  # which bounds the exact value
+    moderate = cantelli_alpha(x, 10, 8, 0.3)
+    assert _true_level(x, 10, 8, np.array([moderate]))[0] == pytest.approx(
+        energy_tail(x, 10, 8, moderate), abs=1e-12
+    )
