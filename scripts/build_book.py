@@ -68,17 +68,34 @@ CELL_TIMEOUT_SECONDS = 1200
 LOG_TAIL_LINES = 40
 # The placeholder of repository.url in _config.yml (README, "Reading online").
 REPOSITORY_PLACEHOLDER = "https://github.com/OWNER/REPO"
-# Tag of the cell this script appends to a chapter to count its checks; the cell is
-# removed from the executed notebook afterwards.
+# Tag of the two cells this script adds to a chapter to count its checks: one after
+# the parameters cell records every randfb.Checks whose assert_all is called, one at
+# the end prints them. Both are removed from the executed notebook afterwards.
 CHECKS_REPORT_TAG = "build-book-checks-report"
 CHECKS_REPORT_PREFIX = "build_book checks report: "
+CHECKS_RECORDER_SOURCE = """\
+# Added by scripts/build_book.py to count this chapter's checks; removed afterwards.
+_build_book_asserted = []
+try:
+    from randfb.checks import Checks as _BuildBookChecks
+except ImportError:  # the chapter's own import guard says what to do
+    pass
+else:
+    def _build_book_recording(assert_all):
+        def recording_assert_all(self):
+            _build_book_asserted.append(self)
+            return assert_all(self)
+        return recording_assert_all
+
+    if not hasattr(_BuildBookChecks.assert_all, "__wrapped_by_build_book__"):
+        _BuildBookChecks.assert_all = _build_book_recording(_BuildBookChecks.assert_all)
+        _BuildBookChecks.assert_all.__wrapped_by_build_book__ = True
+"""
 CHECKS_REPORT_SOURCE = f"""\
 # Added by scripts/build_book.py to count this chapter's checks; removed afterwards.
 import json as _build_book_json
-from randfb.checks import Checks as _BuildBookChecks
 print({CHECKS_REPORT_PREFIX!r} + _build_book_json.dumps(
-    [[_name, len(_value), _value.passed] for _name, _value in list(globals().items())
-     if isinstance(_value, _BuildBookChecks)]))
+    [[len(_checks), _checks.passed] for _checks in _build_book_asserted]))
 """
 
 
@@ -378,18 +395,31 @@ def stage_sources(executed_dir: Path, keep: list[Path] = ()) -> None:
 
 
 def instrumented_copy(source: Path, destination: Path) -> None:
-    """Write ``source`` with one more cell at the end that reports its checks."""
+    """Write ``source`` with the two cells that count its checks.
+
+    The recorder goes right after the ``parameters`` cell (papermill puts its injected
+    cell between the two), before any check; the report goes at the end.
+    """
     notebook = read_notebook(source)
-    cell = {
-        "cell_type": "code",
-        "execution_count": None,
-        "metadata": {"tags": [CHECKS_REPORT_TAG, "remove-cell"]},
-        "outputs": [],
-        "source": CHECKS_REPORT_SOURCE,
-    }
-    if (notebook.get("nbformat"), notebook.get("nbformat_minor", 0)) >= (4, 5):
-        cell["id"] = "build-book-checks-report"  # cell ids exist from nbformat 4.5 on
-    notebook["cells"].append(cell)
+    with_ids = (notebook.get("nbformat"), notebook.get("nbformat_minor", 0)) >= (4, 5)
+
+    def cell(source_text: str, name: str) -> dict:
+        made = {
+            "cell_type": "code",
+            "execution_count": None,
+            "metadata": {"tags": [CHECKS_REPORT_TAG, "remove-cell"]},
+            "outputs": [],
+            "source": source_text,
+        }
+        if with_ids:  # cell ids exist from nbformat 4.5 on
+            made["id"] = name
+        return made
+
+    cells = notebook["cells"]
+    parameters = parameters_cell(notebook)
+    at = cells.index(parameters) + 1 if parameters is not None else 0
+    cells.insert(at, cell(CHECKS_RECORDER_SOURCE, "build-book-checks-recorder"))
+    cells.append(cell(CHECKS_REPORT_SOURCE, "build-book-checks-report"))
     destination.write_text(
         json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
     )
@@ -412,12 +442,17 @@ def finish_executed(path: Path) -> str:
                 text = "".join(output.get("text", ""))
                 if CHECKS_REPORT_PREFIX in text:
                     report = json.loads(text.split(CHECKS_REPORT_PREFIX, 1)[1])
+                    total = sum(n for n, _ in report)
+                    passed = sum(p for _, p in report)
                     summary = (
-                        "; ".join(
-                            f"{passed} of {total} checks passed"
-                            for _, total, passed in report
+                        f"{passed} of {total} checks passed"
+                        + (
+                            f" ({len(report)} Checks asserted)"
+                            if len(report) > 1
+                            else ""
                         )
-                        or "checks: no randfb.Checks in this chapter"
+                        if report
+                        else "checks: no randfb.Checks asserted in this chapter"
                     )
             continue
         if "injected-parameters" in tags and "remove-cell" not in tags:

@@ -179,6 +179,18 @@ def test_placeholder_warning(tmp_path):
     assert build_book.placeholder_warning(config) is None
 
 
+@pytest.fixture
+def recorded_checks(monkeypatch):
+    """Run the recorder cell as a chapter would; the class is restored afterwards."""
+    from randfb import Checks
+
+    monkeypatch.setattr(Checks, "assert_all", Checks.assert_all)
+    namespace: dict = {}
+    exec(build_book.CHECKS_RECORDER_SOURCE, namespace)
+    exec(build_book.CHECKS_RECORDER_SOURCE, namespace)  # twice: wrapped only once
+    return namespace
+
+
 def _report_output(namespace: dict) -> str:
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
@@ -186,17 +198,33 @@ def _report_output(namespace: dict) -> str:
     return out.getvalue()
 
 
-def test_the_checks_report_cell_counts_each_checks_object():
+def _asserted(checks_passing: list[list[bool]]) -> list:
+    """Checks objects with these outcomes, each asserted (failures caught)."""
     from randfb import Checks
 
-    checks = Checks()
-    checks.that(True, "kept")
-    checks.that(False, "failed")
-    text = _report_output({"checks": checks, "other": 3})
+    made = []
+    for outcomes in checks_passing:
+        checks = Checks()
+        for ok in outcomes:
+            checks.that(ok, "a check")
+        with contextlib.suppress(AssertionError):
+            checks.assert_all()
+        made.append(checks)
+    return made
+
+
+def test_the_report_counts_every_asserted_checks_object(recorded_checks):
+    # Two objects bound to the same name in turn, as chapters do for their exercises,
+    # and one never asserted: the report has the two asserted ones.
+    from randfb import Checks
+
+    _asserted([[True, True, False], [True]])
+    never = Checks()
+    never.that(True, "not asserted")
+    text = _report_output(recorded_checks)
     assert text.startswith(build_book.CHECKS_REPORT_PREFIX)
-    assert json.loads(text.removeprefix(build_book.CHECKS_REPORT_PREFIX)) == [
-        ["checks", 2, 1]
-    ]
+    report = json.loads(text.removeprefix(build_book.CHECKS_REPORT_PREFIX))
+    assert report == [[3, 2], [1, 1]]
 
 
 def _code_cell(source, tags=(), outputs=()):
@@ -210,34 +238,37 @@ def _code_cell(source, tags=(), outputs=()):
     }
 
 
-def test_instrumented_copy_and_finish_executed(tmp_path):
+def test_instrumented_copy_and_finish_executed(tmp_path, recorded_checks):
     source = tmp_path / "chapter.ipynb"
+    chapter = [
+        _code_cell("n_draws = 5", tags=["parameters"]),
+        _code_cell("check_int(...)", tags=["parameter-checks"]),
+    ]
     source.write_text(
         json.dumps(
-            {
-                "cells": [_code_cell("n_draws = 5", tags=["parameters"])],
-                "metadata": {},
-                "nbformat": 4,
-                "nbformat_minor": 5,
-            }
+            {"cells": chapter, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
         )
     )
     copy = tmp_path / "instrumented.ipynb"
     build_book.instrumented_copy(source, copy)
     cells = json.loads(copy.read_text())["cells"]
-    assert (
-        len(cells) == 2
-        and build_book.CHECKS_REPORT_TAG in cells[-1]["metadata"]["tags"]
-    )
-    assert "remove-cell" in cells[-1]["metadata"]["tags"]
+    assert [c["source"] for c in cells] == [
+        "n_draws = 5",
+        build_book.CHECKS_RECORDER_SOURCE,
+        "check_int(...)",
+        build_book.CHECKS_REPORT_SOURCE,
+    ]
+    for added in (cells[1], cells[3]):
+        assert added["metadata"]["tags"] == [
+            build_book.CHECKS_REPORT_TAG,
+            "remove-cell",
+        ]
 
     # What papermill would write: the injected cell, the chapter, the report's output.
-    from randfb import Checks
-
-    checks = Checks()
-    for ok in (True, True, True):
-        checks.that(ok, "never shown")
-    report = _report_output({"checks": checks})
+    _asserted([[True, True, True], [True, True]])
+    report = _report_output(recorded_checks)
+    stream = {"output_type": "stream", "name": "stdout", "text": report}
+    tag = [build_book.CHECKS_REPORT_TAG, "remove-cell"]
     executed = tmp_path / "executed.ipynb"
     executed.write_text(
         json.dumps(
@@ -245,12 +276,10 @@ def test_instrumented_copy_and_finish_executed(tmp_path):
                 "cells": [
                     _code_cell("n_draws = 5", tags=["parameters"]),
                     _code_cell("n_draws = 50", tags=["injected-parameters"]),
+                    _code_cell(build_book.CHECKS_RECORDER_SOURCE, tags=tag),
+                    _code_cell("check_int(...)", tags=["parameter-checks"]),
                     _code_cell(
-                        build_book.CHECKS_REPORT_SOURCE,
-                        tags=[build_book.CHECKS_REPORT_TAG, "remove-cell"],
-                        outputs=[
-                            {"output_type": "stream", "name": "stdout", "text": report}
-                        ],
+                        build_book.CHECKS_REPORT_SOURCE, tags=tag, outputs=[stream]
                     ),
                 ],
                 "metadata": {},
@@ -259,9 +288,14 @@ def test_instrumented_copy_and_finish_executed(tmp_path):
             }
         )
     )
-    assert build_book.finish_executed(executed) == "3 of 3 checks passed"
+    summary = build_book.finish_executed(executed)
+    assert summary == "5 of 5 checks passed (2 Checks asserted)"
     cells = json.loads(executed.read_text())["cells"]
-    assert len(cells) == 2, "the report cell must be removed from the executed copy"
+    assert [c["source"] for c in cells] == [
+        "n_draws = 5",
+        "n_draws = 50",
+        "check_int(...)",
+    ], "added cells not removed"
     assert "remove-cell" in cells[1]["metadata"]["tags"]
 
 
