@@ -97,7 +97,7 @@ def render_tables(
         A sentence saying how busy the machine was.
     """
     rows = [
-        "| | Chapter | Words | Reading | Exercises | Execution in this build |",
+        "| | Chapter | Words | Reading time | Exercises | Execution in this build |",
         "| --- | --- | ---: | ---: | ---: | ---: |",
     ]
     exercise_rows = ["| Chapter | Exercise | Difficulty |", "| --- | --- | --- |"]
@@ -115,7 +115,7 @@ def render_tables(
         else:
             ran = "not executed in this build"
         rows.append(
-            f"| {number} | {link} | {words} | about "
+            f"| {number} | {link} | {words} | "
             f"{reading_minutes(words)} min | {len(exercises)} | {ran} |"
         )
         for exercise in exercises:

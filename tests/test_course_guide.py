@@ -84,9 +84,9 @@ def test_tables_show_times_parameters_and_difficulties(chapter, tmp_path):
     text = course_guide.render_tables(
         [chapter, other], records, {"ex-toy-1": 3}, load="the machine was idle."
     )
-    assert "| 1 | {doc}`toy` | 1213 | about 15 min | 2 | 12 s |" in text
+    assert "| 1 | {doc}`toy` | 1213 | 15 min | 2 | 12 s |" in text
     assert (
-        "| 2 | {doc}`other` | 3 | about 5 min | 0 | not executed in this build |"
+        "| 2 | {doc}`other` | 3 | 5 min | 0 | not executed in this build |"
         in text
     )
     first = "| 1. {doc}`toy` | {ref}`ex-toy-1`: First \\| with a bar | ★★★ |"
