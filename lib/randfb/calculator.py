@@ -48,7 +48,7 @@ from .frames import (
     _bounds_of_blocks,
     _lp_fft_length,
     _lp_from_power,
-    _polyphase_matrices,
+    _polyphase_component_grams,
     can_be_frame,
     kappa_from_bounds,
     kappa_moment_threshold,
@@ -870,7 +870,7 @@ def filterbank_bounds(w, N, stride=1, *, progress=False) -> FilterbankBounds:
             spectrum = scipy.fft.rfft(part, n=L, axis=-1)
             term = (spectrum.real**2 + spectrum.imag**2).sum(axis=0)
         else:
-            term = _polyphase_matrices(part, N, stride, N // (2 * stride) + 1)
+            term = _polyphase_component_grams(part, N, stride)
         total = term if total is None else total + term  # additive over filters
         done += part.shape[0]
         if report is not None:

@@ -178,16 +178,47 @@ def _frame_operator_blocks(w, N, stride):
     """
     if stride == 1:
         return _littlewood_paley(w, N)
-    return _polyphase_matrices(w, N, stride, N // (2 * stride) + 1)
+    return _polyphase_component_grams(w, N, stride)
+
+
+def _polyphase_component_grams(w, N, stride):
+    """Matrices unitarily similar to ``P(m)``, ``m = 0..N/(2d)``, from short real FFTs.
+
+    With ``M = N/d`` and the polyphase components ``w_j^(c)[l] = w_j[c + l d]``,
+    ``w_hat_j[m + r M] = sum_c F[r, c] e^{-2 pi i m c / N} g_j(m)[c]``, where
+    ``g_j(m)[c] = DFT_M(w_j^(c))[m]`` and ``F`` is the ``d``-point DFT matrix. Since
+    ``F / sqrt(d)`` and the phases are unitary, ``P(m)`` is unitarily similar to
+    ``H(m) = sum_j conj(g_j(m)) g_j(m)^T``: the same eigenvalues, and additive over
+    filters. ``H`` costs ``J d`` real FFTs of length ``M`` per layer instead of ``J``
+    complex FFTs of length ``N`` (about 2.5 times less work). Shape
+    ``(..., N//(2d) + 1, d, d)``. No argument checks.
+    """
+    T = w.shape[-1]
+    padded_T = -(-T // stride) * stride  # <= N, as d divides N and T <= N
+    if padded_T != T:
+        pad = [(0, 0)] * (w.ndim - 1) + [(0, padded_T - T)]
+        w = np.pad(w, pad)
+    components = w.reshape(*w.shape[:-1], padded_T // stride, stride)  # [..., l, c]
+    g = scipy.fft.rfft(components, n=N // stride, axis=-2)  # (..., J, m, c)
+    X = np.moveaxis(g, -3, -2)  # (..., m, J, c)
+    return X.conj().swapaxes(-1, -2) @ X
 
 
 def _bounds_of_blocks(blocks, J, T, stride):
     """``(A, B)``: the extreme eigenvalues of :func:`_frame_operator_blocks`' output."""
     if stride == 1:
         return blocks.min(axis=-1), blocks.max(axis=-1)
-    eig = np.linalg.eigvalsh(blocks)  # ascending, (..., frequencies, d)
-    A = np.clip(eig[..., 0].min(axis=-1), 0.0, None)
-    B = eig[..., -1].max(axis=-1)
+    if stride == 2:
+        # 2 x 2 Hermitian blocks [[a, b], [conj(b), c]]: closed-form eigenvalues
+        # (a + c)/2 -+ sqrt(((a - c)/2)^2 + |b|^2), no eigensolver call per block.
+        a, c, b = blocks[..., 0, 0].real, blocks[..., 1, 1].real, blocks[..., 0, 1]
+        half_sum, radius = (a + c) / 2, np.hypot((a - c) / 2, np.abs(b))
+        A = np.clip((half_sum - radius).min(axis=-1), 0.0, None)
+        B = (half_sum + radius).max(axis=-1)
+    else:
+        eig = np.linalg.eigvalsh(blocks)  # ascending, (..., frequencies, d)
+        A = np.clip(eig[..., 0].min(axis=-1), 0.0, None)
+        B = eig[..., -1].max(axis=-1)
     if not can_be_frame(J, T, stride):
         A = np.zeros_like(A)  # exactly: the eigensolver leaves round-off
     return A, B
