@@ -30,8 +30,8 @@ import numpy as np
 import scipy.integrate
 import scipy.stats
 
-from ._validation import check_filter_shape, check_int, check_positive, check_sigma
-from .extremes import _log_cdf_sf, independent_chi2_extremes
+from ._validation import check_filter_shape, check_int, check_sigma
+from .extremes import _extremes_quadrature, independent_chi2_extremes
 
 __all__ = [
     "chi2_extremes_variance",
@@ -39,9 +39,6 @@ __all__ = [
     "lp_extremes_model_variance",
     "sample_variance_se",
 ]
-
-_TAIL = 1e-17
-
 
 def frame_bound_variance_bounds(J, T, expected_A, expected_B, *, sigma=None):
     """Gaussian-Poincare bounds on ``Var[A]``, ``Var[B]``, ``Var[sqrt A]``, ``Var[sqrt B]``.
@@ -93,16 +90,6 @@ def frame_bound_variance_bounds(J, T, expected_A, expected_B, *, sigma=None):
     return out
 
 
-def _parse_groups(groups):
-    parsed = []
-    for df, count, scale in groups:
-        parsed.append((check_positive(df, "df"), check_int(count, "count", minimum=1),
-                       check_positive(scale, "scale")))
-    if not parsed:
-        raise ValueError("groups must hold at least one (df, count, scale) triple")
-    return parsed
-
-
 def chi2_extremes_variance(groups):
     """``Var[min]`` and ``Var[max]`` of independent scaled chi-squared variables.
 
@@ -134,19 +121,8 @@ def chi2_extremes_variance(groups):
     >>> [round(v, 8) for v in chi2_extremes_variance([(2, 2, 1.0)])]
     [1.0, 5.0]
     """
-    parsed = _parse_groups(groups)
+    parsed, upper, points, log_all_below, log_all_above = _extremes_quadrature(groups)
     mean_min, mean_max = independent_chi2_extremes(parsed)
-    total = sum(count for _, count, _ in parsed)
-    upper = max(s * scipy.stats.chi2.isf(_TAIL / total, df) for df, _, s in parsed)
-    probs = [1e-6, 1e-3, 0.05, 0.25, 0.5, 0.75, 0.95, 1 - 1e-3, 1 - 1e-6]
-    points = sorted({float(s * scipy.stats.chi2.ppf(q, df))
-                     for df, _, s in parsed for q in probs})
-
-    def log_all_below(x):
-        return sum(c * _log_cdf_sf(x / s, df)[0] for df, c, s in parsed)
-
-    def log_all_above(x):
-        return sum(c * _log_cdf_sf(x / s, df)[1] for df, c, s in parsed)
 
     def variance(mu, log_cdf, log_sf):
         options = dict(limit=500, epsabs=1e-15, epsrel=1e-11)

@@ -46,6 +46,42 @@ def _log_cdf_sf(x, df):
     return log_cdf, log_sf
 
 
+def _parse_chi2_groups(groups) -> list[tuple[float, int, float]]:
+    """Check ``(df, count, scale)`` triples: ``df, scale > 0``, ``count >= 1``, not empty."""
+    parsed = []
+    for df, count, scale in groups:
+        parsed.append((check_positive(df, "df"), check_int(count, "count", minimum=1),
+                       check_positive(scale, "scale")))
+    if not parsed:
+        raise ValueError("groups must hold at least one (df, count, scale) triple")
+    return parsed
+
+
+def _extremes_quadrature(groups):
+    """What the quadratures over the laws of ``min`` and ``max`` of the groups share.
+
+    Returns the checked groups, an upper limit beyond which every variable lies with
+    probability below ``_TAIL``, breakpoints at a few quantiles of each group (they help
+    the adaptive quadrature), and ``log P(max <= x)``, ``log P(min > x)`` as functions.
+    Used by :func:`independent_chi2_extremes` and
+    :func:`randfb.bound_variance.chi2_extremes_variance`.
+    """
+    parsed = _parse_chi2_groups(groups)
+    total = sum(count for _, count, _ in parsed)
+    upper = max(s * scipy.stats.chi2.isf(_TAIL / total, df) for df, _, s in parsed)
+    probs = [1e-6, 1e-3, 0.05, 0.25, 0.5, 0.75, 0.95, 1 - 1e-3, 1 - 1e-6]
+    points = sorted({float(s * scipy.stats.chi2.ppf(q, df))
+                     for df, _, s in parsed for q in probs})
+
+    def log_all_below(x):
+        return sum(c * _log_cdf_sf(x / s, df)[0] for df, c, s in parsed)
+
+    def log_all_above(x):
+        return sum(c * _log_cdf_sf(x / s, df)[1] for df, c, s in parsed)
+
+    return parsed, upper, points, log_all_below, log_all_above
+
+
 def independent_chi2_extremes(groups):
     """``E[min]`` and ``E[max]`` of independent scaled chi-squared variables, by quadrature.
 
@@ -64,28 +100,8 @@ def independent_chi2_extremes(groups):
     >>> [round(v, 6) for v in independent_chi2_extremes([(2, 2, 1.0)])]   # Exp(1/2) pair
     [1.0, 3.0]
     """
-    parsed = []
-    for group in groups:
-        df, count, scale = group
-        parsed.append(
-            (check_positive(df, "df"), check_int(count, "count", minimum=1),
-             check_positive(scale, "scale"))
-        )
-    if not parsed:
-        raise ValueError("groups must hold at least one (df, count, scale) triple")
-    total = sum(count for _, count, _ in parsed)
-    upper = max(s * scipy.stats.chi2.isf(_TAIL / total, df) for df, _, s in parsed)
-    # Breakpoints at a few quantiles of each group help the adaptive quadrature.
-    probs = [1e-6, 1e-3, 0.05, 0.25, 0.5, 0.75, 0.95, 1 - 1e-3, 1 - 1e-6]
-    points = sorted({float(s * scipy.stats.chi2.ppf(q, df)) for df, _, s in parsed for q in probs})
+    parsed, upper, points, log_all_below, log_all_above = _extremes_quadrature(groups)
     points = [p for p in points if 0 < p < upper]
-
-    def log_all_below(x):
-        return sum(c * _log_cdf_sf(x / s, df)[0] for df, c, s in parsed)
-
-    def log_all_above(x):
-        return sum(c * _log_cdf_sf(x / s, df)[1] for df, c, s in parsed)
-
     options = dict(points=points, limit=500, epsabs=1e-13, epsrel=1e-12)
     e_max, _ = scipy.integrate.quad(lambda x: -np.expm1(log_all_below(x)), 0, upper, **options)
     e_min, _ = scipy.integrate.quad(lambda x: np.exp(log_all_above(x)), 0, upper, **options)
