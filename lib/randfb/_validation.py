@@ -120,6 +120,14 @@ def check_stride(stride, N: int) -> int:
     return stride
 
 
+def check_pool(pool, N: int) -> int:
+    """Check the average-pooling size ``1 <= pool <= N`` divides the signal length ``N``."""
+    pool = check_int(pool, "pool", minimum=1, maximum=N)
+    if N % pool:
+        raise ValueError(f"pool must divide N = {N}, got pool = {pool}")
+    return pool
+
+
 def check_n_draws(n_draws) -> int:
     """Check the number of Monte Carlo draws is an integer >= 1."""
     return check_int(n_draws, "n_draws", minimum=1)

@@ -29,6 +29,7 @@ from ._validation import (
     check_filter_shape,
     check_int,
     check_n_draws,
+    check_pool,
     check_sigma,
     check_signal,
 )
@@ -72,9 +73,7 @@ def _check_network(x, J, T, pool, J2, T2, sigma, sigma2):
     x = check_signal(x)
     N = x.size
     J, T = check_filter_shape(J, T, N)
-    pool = check_int(pool, "pool", minimum=1, maximum=N)
-    if N % pool:
-        raise ValueError(f"pool must divide N = {N}, got pool = {pool}")
+    pool = check_pool(pool, N)
     M = N // pool
     J2 = check_int(J2, "J2", minimum=1)
     T2 = check_int(T2, "T2", minimum=1, maximum=M)

@@ -35,8 +35,8 @@ import scipy.fft
 from ._validation import (
     as_generator,
     check_filter_shape,
-    check_int,
     check_n_draws,
+    check_pool,
     check_positive,
     check_sigma,
     check_signal,
@@ -398,9 +398,7 @@ def relu_pooled_energy_mean(x, J, T, pool, sigma=None):
     x = check_signal(x)
     N = x.size
     J, T = check_filter_shape(J, T, N)
-    pool = check_int(pool, "pool", minimum=1, maximum=N)
-    if N % pool:
-        raise ValueError(f"pool must divide N = {N}, got pool = {pool}")
+    pool = check_pool(pool, N)
     sigma = check_sigma(sigma, J, T)
     n = np.arange(N)
     a = sigma**2 * _window_sums(x * x, T)
