@@ -33,7 +33,7 @@ from ._validation import (
     check_sigma,
     check_signal,
 )
-from .relu import relu_pooled_energy_mean
+from .relu import _filter_outputs, relu_pooled_energy_mean
 
 __all__ = ["STAGES", "DepthEnergies", "depth_energy_means", "simulate_depth"]
 
@@ -175,7 +175,7 @@ def simulate_depth(x, J, T, n_draws, *, pool=1, J2=10, T2=8, sigma=None, sigma2=
         rows = slice(start, start + count)
         w = sigma * gen.standard_normal((count, J, T))
         v = sigma2 * gen.standard_normal((count, J2, J, T2))
-        y = scipy.fft.irfft(scipy.fft.rfft(w, n=N, axis=-1) * x_hat, n=N, axis=-1)
+        y = _filter_outputs(x_hat, w, N)
         out["linear1"][rows] = np.einsum("djn,djn->d", y, y)
         np.maximum(y, 0.0, out=y)
         out["relu1"][rows] = np.einsum("djn,djn->d", y, y)
