@@ -382,13 +382,11 @@ def estimate_filterbank_bounds(N, J, T, stride=1) -> ResourceEstimate:
     """
     c = min(J, _bounds_chunk_filters(N, T, stride))
     if stride == 1:
-        L = _lp_fft_length(T, N)
-        memory = 8 * J * T + 24 * c * L + 32 * N
-        units = J * L * math.log2(max(L, 2)) + 2 * N * math.log2(max(N, 2))
-        seconds = units * _SECONDS_PER_UNIT["stride 1"]
+        memory = 8 * J * T + 24 * c * _lp_fft_length(T, N) + 32 * N
     else:
         memory = 8 * J * T + 24 * c * N + 24 * N * stride + 8 * N
-        seconds = _per_draw_seconds(N, J, T, stride)
+    # The same transforms as one simulated draw of J filters, hence the same time.
+    seconds = _per_draw_seconds(N, J, T, stride)
     return ResourceEstimate(int(memory), float(seconds))
 
 
