@@ -53,7 +53,12 @@ from .frames import (
     kappa_from_bounds,
     kappa_moment_threshold,
 )
-from .simulate import CHUNK_BUDGET_BYTES, N_THREADS, simulate_frame_bounds
+from .simulate import (
+    CHUNK_BUDGET_BYTES,
+    N_THREADS,
+    _draws_per_chunk,
+    simulate_frame_bounds,
+)
 from .strided import polyphase_tap_counts
 
 #: The quantile levels reported next to the mean and the median.
@@ -318,12 +323,13 @@ def _per_draw_bytes(N, J, T, stride, itemsize):
 
 
 def _simulate_chunk_draws(N, J, T, stride):
-    """Draws per chunk, as :func:`randfb.simulate_frame_bounds` sizes them."""
+    """Draws per chunk, as :func:`randfb.simulate_frame_bounds` sizes them (with the
+    simulator's own budget rule, so a change of its budget reaches this estimate)."""
     if stride == 1:
         per_draw = 4 * J * T + 8 * J * (N // 2 + 1) * 2 + 8 * N
     else:
         per_draw = 4 * J * T + 16 * J * N * 2 + 16 * N * stride * 2
-    return max(1, CHUNK_BUDGET_BYTES // per_draw)
+    return _draws_per_chunk(per_draw)
 
 
 def _per_draw_seconds(N, J, T, stride):
