@@ -33,7 +33,7 @@ import scipy.linalg
 from threadpoolctl import threadpool_limits
 
 from ._validation import as_generator, check_filters, check_int, check_positive, check_signal
-from .energy import autocorrelation
+from .energy import autocorrelation, symmetric_toeplitz_eigenvalues
 from .frames import littlewood_paley
 
 __all__ = [
@@ -85,7 +85,7 @@ def _check_autocorrelation(r, T):
 def _toeplitz_eigenvalues(r, T):
     """Ascending eigenvalues of ``Q_T`` (no eigenvectors), checked as below."""
     T = check_int(T, "T", minimum=1)
-    lam = scipy.linalg.eigvalsh(scipy.linalg.toeplitz(_check_autocorrelation(r, T)))
+    lam = symmetric_toeplitz_eigenvalues(_check_autocorrelation(r, T))
     return _check_spectrum(lam)
 
 
