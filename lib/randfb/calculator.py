@@ -438,6 +438,13 @@ def _simulate(N, J, T, n_draws, stride, entropy, progress):
     return A, B, "float32"
 
 
+def _kappa_summary(A, B, moments):
+    """:class:`Summary` of ``kappa = B / A`` with what ``moments`` proves of its mean and
+    variance (no mean where it is infinite, no standard error where the variance is)."""
+    return summarize(kappa_from_bounds(A, B), mean_finite=moments.mean_finite,
+                     variance_finite=moments.variance_finite)
+
+
 @dataclass(frozen=True)
 class LayerSummary:
     """Frame-bound statistics of random Gaussian layers of one shape (see
@@ -541,11 +548,10 @@ def random_layer_summary(N, J, T, n_draws, *, stride=1, seed=0, progress=False) 
                  f"simulating {n_draws} random layers of J = {J} filters at N = {N}")
     A, B, precision = _simulate(N, J, T, n_draws, stride, seed, progress)
     moments = kappa_moments(J, T, stride)
-    kappa = summarize(kappa_from_bounds(A, B), mean_finite=moments.mean_finite,
-                      variance_finite=moments.variance_finite)
     return LayerSummary(
         N=N, J=J, T=T, stride=stride, sigma=float(np.sqrt(stride / (J * T))),
-        n_draws=n_draws, seed=seed, A=summarize(A), B=summarize(B), kappa=kappa,
+        n_draws=n_draws, seed=seed, A=summarize(A), B=summarize(B),
+        kappa=_kappa_summary(A, B, moments),
         frame_fraction=float(np.mean(A > 0)), kappa_tilde=float(kappa_tilde(J, T)),
         moments=moments, gain_range=expected_gain_range(J, T, stride), precision=precision,
     )
@@ -696,9 +702,7 @@ def smallest_J_for_kappa(N, T, target_kappa, *, stride=1, n_draws=200, seed=0, J
             entropy = None if seed is None else [seed, J]
             report = functools.partial(progress, J) if callable(progress) else progress
             A, B, _ = _simulate(N, J, T, n_draws, stride, entropy, report)
-            m = kappa_moments(J, T, stride)
-            evaluations[J] = summarize(kappa_from_bounds(A, B), mean_finite=m.mean_finite,
-                                       variance_finite=m.variance_finite)
+            evaluations[J] = _kappa_summary(A, B, kappa_moments(J, T, stride))
         return evaluations[J].mean <= target
 
     found = _smallest_passing(passes, start, J_max, ceiling)
