@@ -170,6 +170,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def did_you_mean(name: str, options) -> str:
+    """`` (did you mean X?)`` for the closest of ``options`` to ``name``, else ``''``."""
+    close = difflib.get_close_matches(name, list(options), n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
 def resolve_chapters(names: list[str], chapters: list[Path]) -> list[Path]:
     """Return the chapters named by ``--only``, in the order of ``_toc.yml``.
 
@@ -198,8 +204,7 @@ def resolve_chapters(names: list[str], chapters: list[Path]) -> list[Path]:
             continue
         stem = path.stem if path.suffix == ".ipynb" else name
         if stem not in by_stem:
-            close = difflib.get_close_matches(stem, by_stem, n=1)
-            hint = f" (did you mean {close[0]}?)" if close else ""
+            hint = did_you_mean(stem, by_stem)
             raise UsageError(
                 f"--only {name}: no chapter of that name in {TOC_PATH.name}{hint}; the "
                 f"chapters are {', '.join(by_stem)}"
@@ -288,8 +293,7 @@ def plan_parameters(
         lacking = [c for c in chapters if name not in declared[c]]
         if only and lacking:
             chapter = lacking[0]
-            close = difflib.get_close_matches(name, declared[chapter], n=1)
-            hint = f" (did you mean {close[0]}?)" if close else ""
+            hint = did_you_mean(name, declared[chapter])
             raise UsageError(
                 f"{chapter.relative_to(REPO_ROOT)} has no parameter {name!r}{hint}; "
                 "its "
@@ -297,8 +301,7 @@ def plan_parameters(
             )
         if not having:
             known = sorted({n for c in chapters for n in declared[c]})
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f" (did you mean {close[0]}?)" if close else ""
+            hint = did_you_mean(name, known)
             raise UsageError(
                 f"no chapter has a parameter {name!r}{hint}; run one chapter with "
                 "--only NAME to see its parameters"
