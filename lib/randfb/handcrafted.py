@@ -203,12 +203,12 @@ def gammatone_filterbank(J, T, fs, *, fmin, fmax) -> np.ndarray:
     J, T = check_filter_shape(J, T)
     fs, fmin, fmax = _check_band(fs, fmin, fmax)
     centres = erb_centre_frequencies(J, fmin, fmax)
+    if T == 1:  # t = 0 only: (t/fs)^3 = 0; keep the only tap instead of dividing 0 by 0
+        return _normalise(np.ones((J, 1)), centres, fs)
     t = np.arange(T) / fs
     bandwidth = 1.019 * _erb(centres)
     w = (t ** (GAMMATONE_ORDER - 1) * np.exp(-2 * np.pi * np.outer(bandwidth, t))
          * np.cos(2 * np.pi * np.outer(centres, t)))
-    if T == 1:  # t = 0 only: (t/fs)^3 = 0; keep the only tap instead of dividing 0 by 0
-        w = np.ones((J, 1))
     return _normalise(w, centres, fs)
 
 
