@@ -118,7 +118,7 @@ def depth_energy_means(x, J, T, *, pool=1, J2=10, T2=8, sigma=None, sigma2=None)
     x, N, J, T, pool, M, J2, T2, sigma, sigma2 = _check_network(
         x, J, T, pool, J2, T2, sigma, sigma2)
     linear1 = J * T * sigma**2 * float(x @ x)
-    pooled = relu_pooled_energy_mean(x, J, T, pool, sigma) if pool > 1 else linear1 / 2
+    pooled = relu_pooled_energy_mean(x, J, T, pool, sigma)  # half of linear1 at P = 1
     linear2 = J2 * T2 * sigma2**2 * pooled
     return {"linear1": linear1, "relu1": linear1 / 2, "pooled": pooled,
             "linear2": linear2, "relu2": linear2 / 2}
