@@ -596,16 +596,11 @@ class JSearch:
 
 def _largest_J_that_fits(N, T, n_draws, stride, J_max, available):
     """Largest ``J <= J_max`` whose simulation fits in ``available`` bytes (0 if none)."""
-    def fits(J):
-        return estimate_simulation(N, J, T, n_draws, stride).bytes <= available
+    def too_big(J):  # monotone in J, as _smallest_passing needs
+        return estimate_simulation(N, J, T, n_draws, stride).bytes > available
 
-    if fits(J_max):
-        return J_max
-    lo, hi = 0, J_max  # fits(lo) (or lo = 0), not fits(hi)
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        lo, hi = (mid, hi) if fits(mid) else (lo, mid)
-    return lo
+    first_too_big = _smallest_passing(too_big, 1, J_max)
+    return J_max if first_too_big is None else first_too_big - 1
 
 
 def smallest_J_for_kappa(N, T, target_kappa, *, stride=1, n_draws=200, seed=0, J_max=4096,
