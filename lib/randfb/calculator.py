@@ -56,7 +56,7 @@ from .frames import (
 from .simulate import (
     CHUNK_BUDGET_BYTES,
     N_THREADS,
-    _draws_per_chunk,
+    _frame_bounds_chunk_draws,
     simulate_frame_bounds,
 )
 from .strided import polyphase_tap_counts
@@ -323,13 +323,8 @@ def _per_draw_bytes(N, J, T, stride, itemsize):
 
 
 def _simulate_chunk_draws(N, J, T, stride):
-    """Draws per chunk, as :func:`randfb.simulate_frame_bounds` sizes them (with the
-    simulator's own budget rule, so a change of its budget reaches this estimate)."""
-    if stride == 1:
-        per_draw = 4 * J * T + 8 * J * (N // 2 + 1) * 2 + 8 * N
-    else:
-        per_draw = 4 * J * T + 16 * J * N * 2 + 16 * N * stride * 2
-    return _draws_per_chunk(per_draw)
+    """Draws per chunk, as :func:`randfb.simulate_frame_bounds` sizes them."""
+    return _frame_bounds_chunk_draws(N, J, T, stride)
 
 
 def _per_draw_seconds(N, J, T, stride):

@@ -70,6 +70,19 @@ def _draws_per_chunk(bytes_per_draw):
     return max(1, CHUNK_BUDGET_BYTES // max(1, bytes_per_draw))
 
 
+def _frame_bounds_chunk_draws(N, J, T, stride):
+    """Draws per chunk of :func:`simulate_frame_bounds` (weights, spectra, blocks).
+
+    Also used by the calculator's estimates and by the strided mean polyphase matrix,
+    so that one budget rule sizes all three.
+    """
+    if stride == 1:
+        per_draw = 4 * J * T + 8 * J * (N // 2 + 1) * 2 + 8 * N
+    else:
+        per_draw = 4 * J * T + 16 * J * N * 2 + 16 * N * stride * 2
+    return _draws_per_chunk(per_draw)
+
+
 def _draw_weights(stream, count, J, T, sigma, dtype=np.float32):
     w = stream.standard_normal((count, J, T), dtype=dtype)
     w *= dtype(sigma)
@@ -198,10 +211,7 @@ def simulate_frame_bounds(N, J, T, n_draws, *, stride=1, sigma=None, rng=None, p
     def simulate_chunk(stream, count):
         return _frame_bounds(_draw_weights(stream, count, J, T, sigma, dtype), N, stride)
 
-    if stride == 1:
-        per_draw = 4 * J * T + 8 * J * (N // 2 + 1) * 2 + 8 * N
-    else:
-        per_draw = 4 * J * T + 16 * J * N * 2 + 16 * N * stride * 2
-    A, B = _run_chunks(n_draws, _draws_per_chunk(per_draw), rng, simulate_chunk, 2,
+    A, B = _run_chunks(n_draws, _frame_bounds_chunk_draws(N, J, T, stride), rng,
+                       simulate_chunk, 2,
                        f"simulate_frame_bounds(J={J}, T={T}, stride={stride})", progress)
     return A, B

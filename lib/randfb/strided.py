@@ -42,7 +42,7 @@ from ._validation import (
 )
 from .filterbank import random_filterbank
 from .frames import can_be_frame, kappa_from_bounds, polyphase_matrices
-from .simulate import _draws_per_chunk, simulate_frame_bounds
+from .simulate import _frame_bounds_chunk_draws, simulate_frame_bounds
 
 __all__ = [
     "can_be_frame",
@@ -182,8 +182,7 @@ def simulate_mean_polyphase_matrix(J, T, N, stride, n_draws, *, sigma=None, rng=
     sigma = check_sigma(sigma, J, T, stride)
     gen = as_generator(rng)
     per_draw = np.empty((n_draws, stride, stride), dtype=complex)
-    bytes_per_draw = 16 * J * N * 2 + 16 * N * stride * 2
-    step = _draws_per_chunk(bytes_per_draw)  # the simulators' chunk budget
+    step = _frame_bounds_chunk_draws(N, J, T, stride)  # the simulator's chunk budget
     for start in range(0, n_draws, step):
         stop = min(n_draws, start + step)
         w = random_filterbank(J, T, sigma=sigma, size=stop - start, rng=gen)
