@@ -103,3 +103,35 @@ def test_sample_variance_se_against_the_exact_formula():
 def test_bad_input_is_refused_by_name(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_relative_variance_se_is_vectorised_over_an_axis():
+    from randfb.bound_variance import relative_variance_se
+
+    x = np.random.default_rng(3).gamma(2.0, size=(5, 400))
+    rows = np.array([relative_variance_se(row) for row in x])
+    np.testing.assert_allclose(relative_variance_se(x, axis=-1), rows, rtol=1e-12)
+    np.testing.assert_allclose(relative_variance_se(x.T, axis=0), rows, rtol=1e-12)
+
+
+def test_relative_variance_se_matches_the_spread_over_repeated_samples():
+    from randfb.bound_variance import relative_variance_se
+
+    # R independent samples of n gamma(20) draws: the delta-method SE of s^2/mean^2
+    # against the standard deviation of s^2/mean^2 over the R samples. The empirical SD
+    # has a relative standard error of about 1/sqrt(2 (R - 1)) = 1.6 % at R = 2000 (for a
+    # nearly normal statistic); the check allows 4.5 of them.
+    R, n = 2000, 2000
+    draws = np.random.default_rng(7).gamma(20.0, size=(R, n))
+    g = draws.var(axis=1, ddof=1) / draws.mean(axis=1) ** 2
+    empirical = g.std(ddof=1)
+    predicted = np.median(relative_variance_se(draws, axis=1))
+    tolerance = 4.5 / np.sqrt(2 * (R - 1))
+    assert abs(predicted / empirical - 1) < tolerance, (predicted, empirical, tolerance)
+
+
+def test_relative_variance_se_needs_four_draws():
+    from randfb.bound_variance import relative_variance_se
+
+    with pytest.raises(ValueError, match="4 draws"):
+        relative_variance_se([1.0, 2.0, 3.0])

@@ -37,6 +37,7 @@ __all__ = [
     "chi2_extremes_variance",
     "frame_bound_variance_bounds",
     "lp_extremes_model_variance",
+    "relative_variance_se",
     "sample_variance_se",
 ]
 
@@ -220,3 +221,44 @@ def sample_variance_se(x, axis=-1):
     m4 = np.mean(centred**4, axis=axis)
     var_s2 = (m4 - s2**2 * (n - 3) / (n - 1)) / n
     return np.sqrt(np.maximum(var_s2, 0.0))[()]
+
+
+def relative_variance_se(x, axis=-1):
+    """Standard error of the relative variance ``s^2 / mean^2`` along ``axis`` (delta method).
+
+    With ``g(m, v) = v / m^2``, ``dg/dm = -2 v / m^3`` and ``dg/dv = 1 / m^2``;
+    ``Var(mean) = s^2 / n``, ``Var(s^2)`` as in :func:`sample_variance_se` and
+    ``Cov(mean, s^2) = mu_3 / n`` (third central moment), so
+    ``Var(g) ~ (dg/dv)^2 Var(s^2) + (dg/dm)^2 s^2 / n + 2 (dg/dm)(dg/dv) mu_3 / n``.
+
+    Used by: ``book/after_first_layer.ipynb`` (relative variance through depth).
+
+    Parameters
+    ----------
+    x : array_like
+        Draws of a positive quantity, at least 4 along ``axis``.
+    axis : int
+
+    Returns
+    -------
+    ndarray or float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from randfb.bound_variance import relative_variance_se
+    >>> x = np.random.default_rng(0).exponential(size=100_000)   # s^2 / mean^2 near 1
+    >>> round(float(relative_variance_se(x) * np.sqrt(100_000)), 0)   # sqrt(8) for Exp
+    3.0
+    """
+    arr = np.asarray(x, dtype=np.float64)
+    var_s2 = sample_variance_se(arr, axis=axis) ** 2  # checks the number of draws
+    n = arr.shape[axis]
+    m = arr.mean(axis=axis, keepdims=True)
+    centred = arr - m
+    m = np.squeeze(m, axis=axis)
+    s2 = np.sum(centred**2, axis=axis) / (n - 1)
+    mu3 = np.mean(centred**3, axis=axis)
+    grad_m, grad_s2 = -2 * s2 / m**3, 1 / m**2
+    var = grad_s2**2 * var_s2 + grad_m**2 * s2 / n + 2 * grad_m * grad_s2 * mu3 / n
+    return np.sqrt(np.maximum(var, 0.0))[()]
