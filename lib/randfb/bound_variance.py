@@ -248,8 +248,9 @@ def relative_variance_se(x, axis=-1):
     >>> import numpy as np
     >>> from randfb.bound_variance import relative_variance_se
     >>> x = np.random.default_rng(0).exponential(size=100_000)   # s^2 / mean^2 near 1
-    >>> round(float(relative_variance_se(x) * np.sqrt(100_000)), 0)   # sqrt(8) for Exp
-    3.0
+    >>> # Exp(1): sqrt(Var(s^2) + 4 Var(mean) - 4 Cov) sqrt(n) = sqrt(8 + 4 - 8) = 2
+    >>> round(float(relative_variance_se(x) * np.sqrt(100_000)), 1)
+    2.0
     """
     arr = np.asarray(x, dtype=np.float64)
     var_s2 = sample_variance_se(arr, axis=axis) ** 2  # checks the number of draws
