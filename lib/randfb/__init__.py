@@ -19,6 +19,7 @@ The numeric companion of the book on *Instabilities in Convnets for Raw Audio*
 * :mod:`randfb.simulate`    vectorised, chunked, threaded Monte Carlo
 * :mod:`randfb.strided`     strided layers: mean polyphase matrix, sweeps, tail indices
 * :mod:`randfb.strided_energy` Monte Carlo energy response of a strided layer
+* :mod:`randfb.block_transform` strided layers with T = d: kappa of a Wishart matrix
 * :mod:`randfb.handcrafted` hand-crafted gammatone and mel FIR filterbanks
 * :mod:`randfb.training`    gradient descent towards a target bank: closed form, SGD, penalty
 * :mod:`randfb.relu`        the energy after a ReLU: exact mean and variance
