@@ -7,6 +7,15 @@ positions drawn from a shifted range. Here every draw is regenerated from the se
 recomputed by an explicit, slow network (``np.roll`` convolutions, loops over filters),
 and compared to floating-point precision. Then the argument checks that no other test
 exercised: each refusal with its own message.
+
+Each of these changes to the code passes the module's older tests and fails here
+(checked by applying it, running both, and reverting): ``np.minimum`` for the ReLU of
+``simulate_relu_energy``; a correlation instead of a convolution in either layer of
+``simulate_depth``; SGD positions from ``0..N-2``; no check of ``b`` (or of NaN) in
+``relu_square_covariance``; no pool check in ``simulate_depth``; only ``lambda_max <= 0``
+refused as "no autocorrelation"; no such check in ``penalised_descent_filters``; NaN
+``beta``, ``eta = 0`` or a misshaped ``eta`` accepted there; plain-descent factors in
+``descent_curves(damping=0)``, or ``damping = 0`` accepted there on a singular ``Q_T``.
 """
 
 from __future__ import annotations

@@ -7,6 +7,13 @@
 * :func:`randfb.strided.kappa_crossing`'s refusals;
 * stride ``d`` layers whose polyphase matrices are singular (proportional filters): the
   lower frame bound is clipped at 0 and the condition number is infinite or huge.
+
+Each of these changes to the code passes the modules' older tests and fails here
+(checked by applying it, running both, and reverting): ``T // 2`` complex bins in the
+refined model; an empty expectation accepted; a default grid of ``2^13`` points, of
+``8 T``, or rounded down to a power of two; ``np.diff(J) < 0`` as the only refused
+grid; the SE check on the crossing point alone, or without the finiteness check; no
+clip of ``A`` at 0 at stride 2 (closed form) or above (eigensolver).
 """
 
 from __future__ import annotations
