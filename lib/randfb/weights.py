@@ -39,6 +39,7 @@ Used by: ``book/trained_layers.ipynb`` and ``randfb bounds`` (:mod:`randfb.cli`)
 from __future__ import annotations
 
 import collections
+import difflib
 import json
 import math
 import os
@@ -179,7 +180,80 @@ def _npz_entries(path: Path, names: list[str]) -> list[_Entry]:
 
 
 class _Refused(pickle.UnpicklingError):
-    """A global or persistent id that a weights file must not contain."""
+    """A persistent id or a tensor that a weights file must not contain."""
+
+
+class _Placeholder:
+    """Inert record of an object built from a global this reader does not resolve.
+
+    A checkpoint may hold more than tensors: Lightning's ``hyper_parameters`` as an
+    ``argparse.Namespace``, NumPy scalars, a training loop's own objects. Their globals
+    (``argparse.Namespace``, ``numpy.core.multiarray.scalar``, ``os.system``...) are
+    never imported, called or constructed: the unpickler hands out, for each such
+    global, a subclass of this class (see :meth:`_RestrictedUnpickler.find_class`), and
+    whatever the pickle does with it (call it, ``NEWOBJ``, ``BUILD``, append or set
+    items) only records the arguments here. No code of the file runs. A tensor that
+    needs one of these records is refused when it is asked for (``refused_globals``
+    names them), and so is a file that holds no tensor at all.
+    """
+
+    global_name = "?"  # set on each subclass: "module.name" of the unresolved global
+
+    def __new__(cls, *args, **kwargs):
+        self = object.__new__(cls)
+        object.__setattr__(self, "parts", [args, kwargs])
+        return self
+
+    def __init__(self, *args, **kwargs):  # the pickle's REDUCE calls the class: record
+        pass
+
+    def __call__(self, *args, **kwargs):  # a placeholder object called: record
+        return type(self)(self, *args, **kwargs)
+
+    def __setstate__(self, state):
+        self.parts.append(state)
+
+    def __setitem__(self, key, value):
+        self.parts.append((key, value))
+
+    def append(self, value):
+        self.parts.append(value)
+
+    def extend(self, values):
+        self.parts.append(list(values))
+
+    def __reduce__(self):  # pragma: no cover - never pickled
+        raise TypeError("not picklable")
+
+
+def _refused_globals(obj, limit=10_000) -> list[str]:
+    """Names of the unresolved globals that ``obj`` was built from (bounded search)."""
+    found, seen, stack = [], set(), [obj]
+    while stack and len(seen) < limit:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, type) and issubclass(item, _Placeholder):
+            name = item.global_name
+        elif isinstance(item, _Placeholder):
+            name = type(item).global_name
+            stack.extend(reversed(item.parts))
+        elif isinstance(item, _Tensor):
+            stack.append(item.storage)
+            continue
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+            continue
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            stack.extend(item)
+            continue
+        else:
+            continue
+        if name is not None and name not in found:
+            found.append(name)
+    return found
 
 
 class _StorageType:
@@ -212,21 +286,30 @@ class _Tensor:
         raise _Refused("a tensor does not take a state")
 
 
+class _UnresolvedTensor(_Placeholder):
+    """A tensor whose storage, size or stride needs an unresolved global."""
+
+    global_name = None  # not itself refused: the globals in its arguments are
+
+
 def _int_tuple(value, what):
     if not isinstance(value, tuple) or not all(
         isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in value
     ):
-        raise _Refused(f"tensor {what} must be a tuple of integers >= 0, got {value!r}")
+        raise _Refused(f"tensor {what} must be a tuple of integers >= 0, got {value!r:.80}")
     return value
 
 
 def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=False,
                        backward_hooks=None, metadata=None):
     """Stand-in for ``torch._utils._rebuild_tensor_v2``: records, computes nothing."""
+    if _refused_globals((storage, storage_offset, size, stride)):
+        return _UnresolvedTensor(storage, storage_offset, size, stride)
     if not isinstance(storage, _Storage):
         raise _Refused("a tensor must be rebuilt from a storage")
-    if not isinstance(storage_offset, int) or storage_offset < 0:
-        raise _Refused(f"storage offset must be an integer >= 0, got {storage_offset!r}")
+    if (not isinstance(storage_offset, int) or isinstance(storage_offset, bool)
+            or storage_offset < 0):
+        raise _Refused(f"storage offset must be an integer >= 0, got {storage_offset!r:.80}")
     size = _int_tuple(size, "size")
     stride = _int_tuple(stride, "stride")
     if len(size) != len(stride):
@@ -236,6 +319,8 @@ def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=Fals
 
 def _rebuild_parameter(data, requires_grad=False, backward_hooks=None):
     """Stand-in for ``torch._utils._rebuild_parameter``: a Parameter is its tensor."""
+    if isinstance(data, _Placeholder):
+        return data
     if not isinstance(data, _Tensor):
         raise _Refused("a parameter must wrap a tensor")
     return data
@@ -249,14 +334,26 @@ _ALLOWED_GLOBALS = {
 
 
 class _RestrictedUnpickler(pickle.Unpickler):
-    """Resolve only the names a state dict needs; refuse every other global."""
+    """Resolve the names a state dict needs; record every other global as a placeholder.
+
+    ``placeholders`` lists, in order of appearance, the ``module.name`` of each global
+    that was not resolved: each is replaced by an inert :class:`_Placeholder` subclass.
+    """
+
+    def __init__(self, file):
+        super().__init__(file)
+        self.placeholders: dict[tuple, type] = {}
 
     def find_class(self, module, name):
         if (module, name) in _ALLOWED_GLOBALS:
             return _ALLOWED_GLOBALS[(module, name)]
         if module == "torch" and name.endswith("Storage") and name.isidentifier():
             return _StorageType(name)
-        raise _Refused(f"refused to load the global {module}.{name}")
+        key = (str(module), str(name))
+        if key not in self.placeholders:
+            self.placeholders[key] = type("_Global", (_Placeholder,),
+                                          {"global_name": f"{key[0]}.{key[1]}"})
+        return self.placeholders[key]
 
     def persistent_load(self, pid):
         if (
@@ -270,8 +367,12 @@ class _RestrictedUnpickler(pickle.Unpickler):
 
 
 def _walk(obj, prefix, out, seen):
-    """Collect ``(dotted name, _Tensor)`` pairs from dicts and lists, in file order."""
-    if isinstance(obj, _Tensor):
+    """Collect ``(dotted name, _Tensor or _Placeholder)`` pairs from dicts and lists.
+
+    In file order; every object is visited once (a dict that contains itself, or two
+    names for one dict, do not recurse or repeat).
+    """
+    if isinstance(obj, (_Tensor, _Placeholder)):
         out.append((prefix, obj))
         return
     if isinstance(obj, (dict, list, tuple)):
@@ -282,6 +383,16 @@ def _walk(obj, prefix, out, seen):
         for key, value in items:
             if isinstance(key, (str, int)) and not isinstance(key, bool):
                 _walk(value, f"{prefix}.{key}" if prefix else str(key), out, seen)
+
+
+def _refusal(path, names) -> str:
+    """One line: the unresolved globals ``names`` and why they are refused."""
+    listed = ", ".join(names[:MAX_LISTED]) + (
+        f" and {len(names) - MAX_LISTED} more" if len(names) > MAX_LISTED else "")
+    return (f"{path}: refused to load the global {listed}: a checkpoint may only hold "
+            "tensors, storages and (ordered) dicts, since unpickling anything else can "
+            "run code; save the weights with torch.save(model.state_dict(), path) or "
+            "numpy.save")
 
 
 def _torch_entries(path: Path, names: list[str], pickle_name: str):
@@ -303,16 +414,26 @@ def _torch_entries_of(path, archive, names, pickle_name):
         byteorder = "<" if order == "little" else ">"
     try:
         with archive.open(pickle_name) as fh:
-            root = _RestrictedUnpickler(fh).load()
+            unpickler = _RestrictedUnpickler(fh)
+            root = unpickler.load()
+        refused = [f"{m}.{n}" for m, n in unpickler.placeholders]
     except _Refused as exc:
         _fail(f"{path}: {exc}: a checkpoint may only hold tensors, storages and "
               "(ordered) dicts, since unpickling anything else can run code; save the "
               "weights with torch.save(model.state_dict(), path) or numpy.save")
+    except RecursionError:
+        _fail(f"cannot read {path} as a PyTorch checkpoint: malformed data.pkl "
+              "(nested too deeply)")
     except Exception as exc:  # malformed pickle: any error of the unpickler
         _fail(f"cannot read {path} as a PyTorch checkpoint: malformed data.pkl "
               f"({type(exc).__name__}: {_first_line(exc)})")
-    found = []
-    _walk(root, "", found, set())
+    everything = []
+    _walk(root, "", everything, set())
+    found = [(name, obj) for name, obj in everything if isinstance(obj, _Tensor)]
+    unresolved = {name: _refused_globals(obj) for name, obj in everything
+                  if isinstance(obj, _Placeholder)}
+    if not found and refused:
+        _fail(_refusal(path, refused))
 
     def reader(name, tensor):
         def read():
@@ -349,8 +470,19 @@ def _torch_entries_of(path, archive, names, pickle_name):
             return _widen_bfloat16(array) if storage.dtype == "bfloat16" else array
         return read
 
-    return [_Entry(TensorInfo(name, tensor.size, tensor.storage.dtype),
-                   reader(name, tensor)) for name, tensor in found]
+    def needs(name, globals_):
+        def read():
+            _fail(_refusal(path, globals_).replace(
+                f"{path}: ", f"{path}: {name!r} is not a tensor but an object that needs "
+                "unresolved globals; ", 1))
+        return read
+
+    entries = [_Entry(TensorInfo(name, tensor.size, tensor.storage.dtype),
+                      reader(name, tensor)) for name, tensor in found]
+    # Objects built from unresolved globals: named, so that asking for one says why.
+    entries += [_Entry(TensorInfo(name, None, "object"), needs(name, globals_))
+                for name, globals_ in unresolved.items()]
+    return entries
 
 
 # ------------------------------------------------------------------ safetensors
@@ -436,6 +568,8 @@ def _entries(path) -> list[_Entry]:
             head = fh.read(16)
     except OSError as exc:
         _fail(f"cannot read {path}: {exc.strerror or exc}")
+    if size == 0:
+        _fail(f"{path} is an empty file (0 bytes); expected {FORMATS}")
     if head.startswith(NPY_MAGIC):
         return _npy_entries(p)
     if head.startswith(ZIP_MAGICS):
@@ -465,6 +599,19 @@ def _entries(path) -> list[_Entry]:
     _fail(f"{path}: unrecognised file format; expected {FORMATS}")
 
 
+def _is_first_layer(info: TensorInfo) -> bool:
+    """Whether a tensor has a first layer's layout and a floating-point dtype.
+
+    ``(J, T)``, ``(J, 1, T)`` or ``(J, 1, T, 1)``: one input channel (a convolution with
+    ``in_channels > 1`` reads the output of another layer, not the signal).
+    """
+    shape = info.shape
+    if shape is None or info.dtype not in FLOAT_DTYPES or 0 in shape:
+        return False
+    return (len(shape) == 2 or (len(shape) == 3 and shape[1] == 1)
+            or (len(shape) == 4 and shape[1] == 1 and shape[3] == 1))
+
+
 def _sort_key(info: TensorInfo):
     """Convolution-shaped first: first-layer layouts, other convolutions, matrices."""
     shape = info.shape
@@ -482,31 +629,51 @@ def _listing(infos) -> str:
     return ", ".join(parts)
 
 
+def _candidates(infos) -> list[TensorInfo]:
+    """The tensors that can be a first layer: convolutions with one input channel, or,
+    when there is none, ``(J, T)`` matrices."""
+    usable = [info for info in infos if _is_first_layer(info)]
+    convolutions = [info for info in usable if len(info.shape) > 2]
+    return convolutions or usable
+
+
 def _select(entries: list[_Entry], layer, path) -> _Entry:
     if layer is not None and not isinstance(layer, str):
         raise TypeError(f"layer must be a tensor name (str) or None, got "
                         f"{type(layer).__name__}")
-    if not entries:
-        _fail(f"{path} holds no tensor; expected a weight of shape {EXPECTED_LAYOUTS}")
-    infos = [entry.info for entry in entries]
+    tensors = [entry for entry in entries if entry.info.shape is not None]
+    infos = [entry.info for entry in tensors]
     if layer is not None:
         for entry in entries:
             if entry.info.name == layer:
+                if entry.info.shape is None:
+                    entry.read()  # an object built from unresolved globals: refused
                 return entry
-        if len(entries) == 1 and entries[0].info.name == "":
+        if len(tensors) == 1 and tensors[0].info.name == "":
             _fail(f"{path} holds one unnamed array of shape "
                   f"{_shape_text(infos[0].shape)}; omit layer (--layer)")
-        _fail(f"no tensor named {layer!r} in {path}; it holds: {_listing(infos)}")
-    if len(entries) == 1:
-        return entries[0]
-    candidates = [entry for entry in entries if len(entry.info.shape) >= 2]
+        if not tensors:
+            _fail(f"no tensor named {layer!r} in {path}: it holds no tensor")
+        candidates = _candidates(infos)
+        close = (difflib.get_close_matches(layer, [i.name for i in candidates], n=3)
+                 or difflib.get_close_matches(layer, [i.name for i in infos], n=3))
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else "."
+        offer = (f" Tensors that can be a first layer: {_listing(candidates)}"
+                 if candidates else f" None can be a first layer; it holds: "
+                 f"{_listing(infos)}")
+        _fail(f"no tensor named {layer!r} in {path}{hint}{offer}")
+    if not tensors:
+        _fail(f"{path} holds no tensor; expected a weight of shape {EXPECTED_LAYOUTS}")
+    if len(tensors) == 1:
+        return tensors[0]
+    candidates = _candidates(infos)
     if len(candidates) == 1:
-        return candidates[0]
+        return next(e for e in tensors if e.info is candidates[0])
     if not candidates:
-        _fail(f"{path} holds no tensor of 2 or more dimensions; it holds: "
-              f"{_listing(infos)}")
-    _fail(f"{path} holds {len(candidates)} candidate tensors; name one with layer "
-          f"(--layer NAME): {_listing([c.info for c in candidates])}")
+        _fail(f"{path} holds no tensor that can be a first layer (shape "
+              f"{EXPECTED_LAYOUTS}, floating point); it holds: {_listing(infos)}")
+    _fail(f"{path} holds {len(candidates)} tensors that can be a first layer; name one "
+          f"with layer (--layer NAME): {_listing(candidates)}")
 
 
 def _as_filterbank(array: np.ndarray, info: TensorInfo, path) -> np.ndarray:
@@ -570,7 +737,7 @@ def list_tensors(path) -> list[TensorInfo]:
     >>> [(t.name, t.shape) for t in list_tensors(path)]
     [('weight', (4, 1, 8)), ('bias', (4,))]
     """
-    return [entry.info for entry in _entries(path)]
+    return [entry.info for entry in _entries(path) if entry.info.shape is not None]
 
 
 def describe_weights(path, layer=None) -> TensorInfo:
