@@ -290,7 +290,9 @@ def _bad_files(tmp_path):
     full = save(tmp_path, "full.npy", np.ones((4, 100)))
     truncated = tmp_path / "truncated.npy"
     truncated.write_bytes(full.read_bytes()[:200])
-    np.savez(tmp_path / "archive.npz", w=np.ones((2, 3)), b=np.ones((3, 1, 4)))
+    np.savez(tmp_path / "archive.npz", w=np.ones((2, 1, 3)), b=np.ones((3, 1, 4)),
+             deep=np.ones((3, 2, 4)))
+    (tmp_path / "zero_bytes.pt").write_bytes(b"")
     np.save(tmp_path / "objects.npy", np.array([[1.0, "a"]], dtype=object), allow_pickle=True)
     return {
         "missing": tmp_path / "missing.npy",
@@ -308,6 +310,8 @@ def _bad_files(tmp_path):
         "complex": save(tmp_path, "complex.npy", np.ones((2, 3), complex)),
         "long": save(tmp_path, "long.npy", np.ones((2, 40))),
         "ok": save(tmp_path, "ok.npy", np.ones((2, 5))),
+        "zero_bytes": tmp_path / "zero_bytes.pt",
+        "tmp": tmp_path,
     }
 
 
@@ -326,8 +330,16 @@ BAD_INPUT = [
     (["bounds", "{directory}", "--N", "64"], "is a directory"),
     (["bounds", "{text}", "--N", "64"], "unrecognised file format"),
     (["bounds", "{truncated}", "--N", "64"], "cannot read"),
-    (["bounds", "{archive}", "--N", "64"], "holds 2 candidate tensors"),
+    (["bounds", "{archive}", "--N", "64"], "holds 2 tensors that can be a first layer"),
     (["bounds", "{archive}", "--N", "64", "--layer", "x"], "no tensor named 'x'"),
+    (["bounds", "{archive}", "--N", "64", "--layer", "wx"], "did you mean 'w'?"),
+    (["bounds", "{zero_bytes}", "--N", "64"], "zero_bytes.pt is an empty file (0 bytes)"),
+    (["bounds", "{ok}", "--N", "64", "--plot", "{tmp}/bounds.txt"],
+     "--plot must name a .png, .pdf, .svg file"),
+    (["bounds", "{ok}", "--N", "64", "--plot", "{tmp}/no/such/folder/b.png"],
+     "the folder"),
+    (["bounds", "{ok}", "--N", "64", "--sr", "-16000"], "sample rate must be a finite"),
+    (["bounds", "{ok}", "--N", "64", "--sr", "nan"], "sample rate must be a finite"),
     (["bounds", "{objects}", "--N", "64"], "Python objects (dtype object), not numbers"),
     (["bounds", "{integers}", "--N", "64"], "expected floating-point weights"),
     (["bounds", "{zip}", "--N", "64"], "neither a .npz"),
@@ -547,8 +559,28 @@ def test_memory_error_during_the_computation_is_one_line(monkeypatch, capsys):
     def exhausted(*args, **kwargs):
         raise MemoryError("Unable to allocate 7.45 GiB for an array with shape (1000, 10**9)")
 
-    monkeypatch.setattr(randfb.cli, "random_layer_summary", exhausted)
-    _one_line_error(*run(["init", *SMALL], capsys), "out of memory: Unable to allocate")
+    monkeypatch.setattr(calculator, "random_layer_summary", exhausted)
+    status, out, err = run(["init", *SMALL], capsys)
+    _one_line_error(status, out, err, "out of memory: Unable to allocate")
+    assert "--draws" in err
+
+
+def test_bounds_out_of_memory_does_not_mention_draws(tmp_path, monkeypatch, capsys):
+    """randfb bounds has no draws: its advice is about N only (a mutant that printed the
+    init advice for both commands fails here)."""
+    path = save(tmp_path, "w.npy", np.ones((4, 8)))
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError("Unable to allocate 7.45 GiB")
+
+    monkeypatch.setattr(calculator, "filterbank_bounds", exhausted)
+    status, out, err = run(["bounds", path, "--N", "64"], capsys)
+    _one_line_error(status, out, err, "out of memory: Unable to allocate 7.45 GiB; reduce --N")
+    assert "draws" not in err.replace("need no draws", "")
+    monkeypatch.setattr(calculator, "available_memory", lambda: 10**3)
+    status, out, err = run(["bounds", path, "--N", "64"], capsys)
+    _one_line_error(status, out, err, "would need about")
+    assert "draws" not in err.replace("need no draws", "")
 
 
 def test_progress_from_the_first_chunk_and_estimate_announced(monkeypatch, capsys):
@@ -598,9 +630,14 @@ def test_bounds_of_crepe_tiny_conv1(capsys):
     assert 1e3 < d["kappa"] < 1e4  # a trained layer: three orders above its random init
     status, out, _ = run(argv, capsys)
     assert status == 0 and "[conv1.weight]" in out and "Conv2d weight of shape" in out
-    # Without --layer the checkpoint's seven tensors are listed, convolution-shaped first.
-    status, out, err = run(["bounds", path, "--N", "1024"], capsys)
-    _one_line_error(status, out, err, "conv1.weight (128, 1, 512, 1)")
+    # Without --layer: conv2...conv6 read several channels, conv1.weight is the one
+    # tensor that can be a first layer, and it is read.
+    status, out, err = run(["bounds", path, "--N", "1024", "--stride", "4"], capsys)
+    assert status == 0 and "[conv1.weight]" in out
+    status, out, err = run([*argv[:2], "--layer", "conv2.wieght", *argv[4:]], capsys)
+    _one_line_error(status, out, err, "did you mean 'conv2.weight'?")
+    offered = err.split("first layer:")[1]
+    assert "conv1.weight (128, 1, 512, 1)" in offered and "conv2" not in offered
 
 
 def test_bounds_of_an_npz_with_layer(tmp_path, capsys, rng):
@@ -643,3 +680,112 @@ def test_search_says_no_J_helps_filters_shorter_than_the_stride(capsys):
                           "--draws", "10"], capsys)
     assert status == 0 and "none: filters shorter than the stride are never a frame" in out
     assert "kappa_tilde(J, T) = " in out and "to be read as a trend" in out
+
+
+# ------------------------------------------- where A and B are reached, the plot, the verdict
+
+
+def test_where_A_and_B_are_reached_at_stride_1(tmp_path, capsys, rng):
+    """The bins are those of the smallest and largest Littlewood-Paley value (oracle:
+    randfb.littlewood_paley on all N bins); w = [1, 1/2] has LP = 5/4 + cos(omega):
+    largest at bin 0, smallest at the Nyquist bin N/2."""
+    path = save(tmp_path, "w.npy", np.array([[1.0, 0.5]]))
+    d = run_json(["bounds", path, "--N", "64", "--sr", "16000"], capsys)
+    assert (d["A"], d["B"]) == pytest.approx((0.25, 2.25))
+    assert d["A_at"] == {"bin": 32, "cycles_per_sample": 0.5, "hz": 8000.0}
+    assert d["B_at"] == {"bin": 0, "cycles_per_sample": 0.0, "hz": 0.0}
+    status, out, _ = run(["bounds", path, "--N", "64", "--sr", "16000"], capsys)
+    assert "A is reached at bin 32 of N = 64 (0.500 cycles/sample, 8000 Hz)" in out
+    assert "B is reached at bin 0 of N = 64 (0 cycles/sample, 0 Hz)" in out
+    w = rng.standard_normal((5, 12))
+    path = save(tmp_path, "r.npy", w)
+    d = run_json(["bounds", path, "--N", "90"], capsys)
+    lp = randfb.littlewood_paley(w, 90)[: 90 // 2 + 1]
+    assert d["A_at"] == {"bin": int(lp.argmin()), "cycles_per_sample": lp.argmin() / 90,
+                         "hz": None}
+    assert d["B_at"]["bin"] == int(lp.argmax())
+    assert (lp[d["A_at"]["bin"]], lp[d["B_at"]["bin"]]) == pytest.approx((d["A"], d["B"]))
+
+
+@pytest.mark.parametrize("stride", [2, 3, 4])
+def test_where_A_and_B_are_reached_at_stride_d(stride, tmp_path, capsys, rng):
+    """At stride d the reported m is a polyphase frequency whose matrix P(m) (oracle:
+    randfb.polyphase_matrices) has A as its smallest and B as its largest eigenvalue."""
+    N, w = 48, rng.standard_normal((6, 10))
+    d = run_json(["bounds", save(tmp_path, "w.npy", w), "--N", N, "--stride", stride,
+                  "--sr", "8000"], capsys)
+    P = randfb.polyphase_matrices(w, N, stride)
+    eig = np.linalg.eigvalsh(P)
+    mA, mB = d["A_at"]["bin"], d["B_at"]["bin"]
+    assert 0 <= mA <= N // (2 * stride) and 0 <= mB <= N // (2 * stride)
+    assert eig[mA, 0] == pytest.approx(d["A"], rel=1e-10)
+    assert eig[mB, -1] == pytest.approx(d["B"], rel=1e-10)
+    assert d["A_at"]["aliased_bins"] == [mA + r * N // stride for r in range(stride)]
+    assert d["A_at"]["hz"] == pytest.approx(mA * 8000 / N)
+    status, out, _ = run(["bounds", save(tmp_path, "w.npy", w), "--N", N, "--stride",
+                          stride], capsys)
+    assert f"A is reached at polyphase frequency m = {mA} of N/d = {N // stride}:" in out
+
+
+def test_no_place_is_named_for_A_of_a_layer_that_cannot_be_a_frame(tmp_path, capsys):
+    d = run_json(["bounds", save(tmp_path, "w.npy", np.ones((2, 8))), "--N", "64",
+                  "--stride", "4"], capsys)
+    assert d["A"] == 0 and d["A_at"] is None and d["B_at"] is not None
+
+
+@pytest.mark.parametrize(("weights", "stride", "verdict"), [
+    (np.zeros((3, 8)), 1, "zero layer"),
+    (np.ones((2, 8)), 4, "not a frame"),
+    ("mean-removed", 1, "numerically not a frame"),
+    (np.eye(1, 4), 1, "frame"),
+])
+def test_table_and_json_give_one_verdict(weights, stride, verdict, tmp_path, capsys, rng):
+    """float32 filters whose mean was removed have A at round-off level: the JSON says
+    is_frame false, as the table says 'numerically not a frame'."""
+    if isinstance(weights, str):
+        weights = rng.standard_normal((16, 1, 64)).astype(np.float32)
+        weights -= weights.mean(axis=-1, keepdims=True)
+    path = save(tmp_path, "w.npy", weights)
+    d = run_json(["bounds", path, "--N", "256", "--stride", stride], capsys)
+    assert d["verdict"] == verdict and d["is_frame"] is (verdict == "frame")
+    status, out, _ = run(["bounds", path, "--N", "256", "--stride", stride], capsys)
+    opening = {"zero layer": "The layer is zero", "not a frame": "Not a frame:",
+               "numerically not a frame": "Numerically not a frame: A is at round-off",
+               "frame": "A frame: every signal keeps"}
+    for name, text in opening.items():
+        assert (text in out) is (name == verdict), (name, out)
+    if verdict == "numerically not a frame":
+        assert d["kappa"] > calculator.NUMERICALLY_SINGULAR and d["A_at"]["bin"] == 0
+
+
+def test_plot_draws_the_bounds(tmp_path, capsys, rng):
+    path = save(tmp_path, "w.npy", rng.standard_normal((6, 1, 16)))
+    for stride in (1, 4):
+        figure = tmp_path / f"bounds{stride}.png"
+        status, out, err = run(["bounds", path, "--N", "64", "--stride", stride, "--plot",
+                                figure, "--sr", "16000"], capsys)
+        assert status == 0, err
+        assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert f"Plot of the bounds against frequency: {figure}" in out
+    d = run_json(["bounds", path, "--N", "64", "--plot", tmp_path / "b.svg"], capsys)
+    assert d["plot"] == str(tmp_path / "b.svg") and (tmp_path / "b.svg").stat().st_size
+
+
+def test_plot_without_matplotlib_is_one_clear_line(tmp_path, capsys, monkeypatch):
+    path = save(tmp_path, "w.npy", np.ones((2, 5)))
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib fails
+    status, out, err = run(["bounds", path, "--N", "64", "--plot", tmp_path / "b.png"],
+                           capsys)
+    _one_line_error(status, out, err, "--plot needs matplotlib, which is not installed")
+
+
+def test_matplotlib_is_imported_only_for_plot(tmp_path):
+    path = save(tmp_path, "w.npy", np.ones((2, 5)))
+    code = ("import sys; from randfb.cli import main; main(['bounds', {!r}, '--N', '64'"
+            "{}]); print('matplotlib' in sys.modules)")
+    env = {**__import__("os").environ, "PYTHONPATH": str(Path(randfb.__file__).parents[1])}
+    for extra, expected in (("", "False"), (f", '--plot', {str(tmp_path / 'p.png')!r}",
+                                            "True")):
+        out = subprocess.run([sys.executable, "-c", code.format(str(path), extra)],
+                             capture_output=True, text=True, env=env, check=True).stdout
+        assert out.strip().splitlines()[-1] == expected

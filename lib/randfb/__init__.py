@@ -37,6 +37,8 @@ work as if imported eagerly, and ``randfb --version`` answers at once.
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 
 __version__ = "0.1.0"
 
@@ -90,3 +92,20 @@ def __getattr__(name):
 
 def __dir__():
     return sorted(set(globals()) | set(_MODULE_OF))
+
+
+class _Package(types.ModuleType):
+    """The package, kept from binding a submodule over a public name of the same name.
+
+    Importing ``randfb.deviation_curves`` sets the package attribute
+    ``deviation_curves`` to the module; the public name is the function of that module.
+    """
+
+    def __setattr__(self, name, value):
+        if (name in _MODULE_OF and isinstance(value, types.ModuleType)
+                and value.__name__ == f"{__name__}.{name}"):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

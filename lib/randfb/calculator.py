@@ -776,12 +776,29 @@ def _filter_progress(progress):
     return report
 
 
+#: Above this condition number ``A`` is at round-off level relative to ``B``: float64
+#: spectra of ``J`` filters carry an absolute error of order ``1e-16 J T B`` on ``A``, so
+#: an ``A`` below ``1e-12 B`` cannot be told from 0 (e.g. float32 filters whose mean was
+#: removed, where ``A`` at frequency 0 is the rounding of a sum that is exactly 0).
+NUMERICALLY_SINGULAR = 1e12
+
+
 @dataclass(frozen=True)
 class FilterbankBounds:
     """Frame bounds of one filterbank (see :func:`filterbank_bounds`).
 
     ``kappa`` is ``B / A``, ``inf`` when ``A = 0 < B`` (not a frame) and NaN for the zero
-    layer (``A = B = 0``: ``0 / 0``).
+    layer (``A = B = 0``: ``0 / 0``). ``A_bin`` and ``B_bin`` say where the bounds are
+    reached: at stride 1 the DFT bin ``k`` (``0 <= k <= N/2``, frequency ``k / N`` cycles
+    per sample) where the Littlewood-Paley sum is smallest or largest; at stride ``d`` the
+    polyphase frequency ``m`` (``0 <= m <= N/(2d)``) whose matrix ``P(m)`` has the
+    smallest or largest eigenvalue, which mixes the input bins ``m + r N/d``,
+    ``r = 0..d-1`` (:meth:`aliased_bins`). None where not computed.
+
+    :attr:`verdict` is the one reading of the numbers that the table and the JSON share:
+    ``"zero layer"``, ``"not a frame"`` (``A = 0``), ``"numerically not a frame"``
+    (``kappa > NUMERICALLY_SINGULAR``: ``A`` at round-off level) or ``"frame"``;
+    :attr:`is_frame` is true only for the last.
     """
 
     N: int
@@ -790,6 +807,8 @@ class FilterbankBounds:
     stride: int
     A: float
     B: float
+    A_bin: int | None = None
+    B_bin: int | None = None
 
     @property
     def is_zero(self) -> bool:
@@ -802,13 +821,77 @@ class FilterbankBounds:
         return float(kappa_from_bounds(self.A, self.B))
 
     @property
-    def is_frame(self) -> bool:
-        return self.A > 0
+    def verdict(self) -> str:
+        if self.is_zero:
+            return "zero layer"
+        if not self.A > 0:
+            return "not a frame"
+        if self.kappa > NUMERICALLY_SINGULAR:
+            return "numerically not a frame"
+        return "frame"
 
-    def as_dict(self) -> dict:
+    @property
+    def is_frame(self) -> bool:
+        return self.verdict == "frame"
+
+    def aliased_bins(self, m) -> list[int]:
+        """The input DFT bins ``m + r N/d`` that the polyphase frequency ``m`` mixes."""
+        M = self.N // self.stride
+        return [m + r * M for r in range(self.stride)]
+
+    def _where(self, k, sample_rate) -> dict | None:
+        if k is None:
+            return None
+        where = {"bin": k, "cycles_per_sample": k / self.N,
+                 "hz": None if sample_rate is None else k * sample_rate / self.N}
+        if self.stride > 1:
+            where["aliased_bins"] = self.aliased_bins(k)
+        return where
+
+    def as_dict(self, sample_rate=None) -> dict:
+        """JSON-ready fields; ``sample_rate`` (Hz) adds the frequencies in Hz."""
         return {"filters": {"N": self.N, "J": self.J, "T": self.T, "stride": self.stride},
-                "A": self.A, "B": self.B, "kappa": self.kappa, "is_frame": self.is_frame,
-                "is_zero": self.is_zero}
+                "A": self.A, "B": self.B, "kappa": self.kappa, "verdict": self.verdict,
+                "is_frame": self.is_frame, "is_zero": self.is_zero,
+                "numerically_singular_above": NUMERICALLY_SINGULAR,
+                "A_at": self._where(self.A_bin, sample_rate),
+                "B_at": self._where(self.B_bin, sample_rate)}
+
+
+def _extreme_bins(total, stride):
+    """``(A_bin, B_bin)``: where the smallest and the largest eigenvalue are reached."""
+    if stride == 1:
+        return int(np.argmin(total)), int(np.argmax(total))
+    eig = np.linalg.eigvalsh(total)  # (frequencies, d), ascending
+    return int(np.argmin(eig[:, 0])), int(np.argmax(eig[:, -1]))
+
+
+def bound_curves(w, N, stride=1):
+    """The curves whose extremes are ``A`` and ``B``, for plotting.
+
+    Stride 1: the Littlewood-Paley sum ``sum_j |w_hat_j[k]|^2`` on the bins
+    ``k = 0..N/2``, shape ``(N//2 + 1, 1)``. Stride ``d``: the ``d`` eigenvalues of the
+    polyphase matrices ``P(m)``, ``m = 0..N/(2d)``, ascending, shape ``(N//(2d) + 1, d)``.
+    ``A`` is the minimum of the first column, ``B`` the maximum of the last.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from randfb.calculator import bound_curves
+    >>> bound_curves(np.array([[1.0, 1.0]]), 8)[:, 0].round(3)   # |1 + e^{-i w}|^2
+    array([4.   , 3.414, 2.   , 0.586, 0.   ])
+    """
+    N = check_int(N, "N", minimum=1)
+    w = np.asarray(check_filters(w, N), dtype=np.float64)
+    stride = check_stride(stride, N)
+    J, T = w.shape
+    if stride == 1:
+        L = _lp_fft_length(T, N)
+        spectrum = scipy.fft.rfft(w, n=L, axis=-1)
+        power = (spectrum.real**2 + spectrum.imag**2).sum(axis=0)
+        return _lp_from_power(power, L, T, N)[:, None]
+    eig = np.linalg.eigvalsh(_polyphase_component_grams(w, N, stride))
+    return np.clip(eig, 0.0, None)
 
 
 def filterbank_bounds(w, N, stride=1, *, progress=False) -> FilterbankBounds:
@@ -876,4 +959,8 @@ def filterbank_bounds(w, N, stride=1, *, progress=False) -> FilterbankBounds:
     if stride == 1:
         total = _lp_from_power(total, L, T, N)
     A, B = (float(v) for v in _bounds_of_blocks(total, J, T, stride))
-    return FilterbankBounds(N=N, J=J, T=T, stride=stride, A=A, B=B)
+    A_bin, B_bin = _extreme_bins(total, stride)
+    if not can_be_frame(J, T, stride):
+        A_bin = None  # A = 0 at every frequency: no place to point at
+    return FilterbankBounds(N=N, J=J, T=T, stride=stride, A=A, B=B, A_bin=A_bin,
+                            B_bin=B_bin)

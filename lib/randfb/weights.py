@@ -655,8 +655,7 @@ def _select(entries: list[_Entry], layer, path) -> _Entry:
         if not tensors:
             _fail(f"no tensor named {layer!r} in {path}: it holds no tensor")
         candidates = _candidates(infos)
-        close = (difflib.get_close_matches(layer, [i.name for i in candidates], n=3)
-                 or difflib.get_close_matches(layer, [i.name for i in infos], n=3))
+        close = difflib.get_close_matches(layer, [i.name for i in infos], n=1)
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else "."
         offer = (f" Tensors that can be a first layer: {_listing(candidates)}"
                  if candidates else f" None can be a first layer; it holds: "
