@@ -180,3 +180,80 @@ def test_library_progress_starts_before_the_first_chunk(capsys):
     randfb.simulate_frame_bounds(32, 4, 8, 20, rng=0, progress=True)
     err = capsys.readouterr().err
     assert err.index(": 0/20 draws") < err.index(": 20/20 draws")
+
+
+# ------------------------------------------------ reporting choices that a mutant could flip
+
+
+def test_unproved_finiteness_gives_the_sample_mean_without_standard_error():
+    """d = 4 does not divide T = 10: the book proves nothing about E[kappa], so the mean is
+    the sample mean (not inf, which only a proof of E[kappa] = inf allows) and there is
+    no standard error."""
+    N, J, T, d, n, seed = 64, 8, 10, 4, 60, 3
+    assert kappa_moments(J, T, d).mean_finite is None
+    s = random_layer_summary(N, J, T, n, stride=d, seed=seed)
+    A, B = randfb.simulate_frame_bounds(N, J, T, n, stride=d, rng=seed)
+    assert s.precision == "float32"
+    assert s.kappa.mean == pytest.approx(np.mean(B / A), rel=1e-12)
+    assert math.isnan(s.kappa.standard_error)
+    v = np.array([1.0, 2.0, 4.0])
+    assert summarize(v, mean_finite=None, variance_finite=None).mean == pytest.approx(7 / 3)
+    assert math.isnan(summarize(v, mean_finite=None, variance_finite=None).standard_error)
+
+
+@pytest.mark.parametrize(("J", "T", "d"), [(8, 16, 4), (6, 30, 4), (5, 9, 3)])
+def test_sigma_at_stride_d_is_sqrt_d_over_JT(J, T, d):
+    s = random_layer_summary(12 * d, J, T, 20, stride=d, seed=0)
+    assert s.sigma == math.sqrt(d / (J * T))
+    assert s.as_dict()["layer"]["sigma"] == math.sqrt(d / (J * T))
+
+
+def test_filters_as_long_as_the_stride_can_be_a_frame_and_are_searched():
+    """T = d: each filter has one tap per polyphase component, P(m) = W^T W / d is the
+    same at every m, a frame once J >= d; the search must run (only T < d is hopeless)."""
+    N, T, d = 64, 4, 4
+    s = random_layer_summary(N, 8, T, 50, stride=d, seed=0)
+    assert s.frame_fraction == 1.0 and math.isfinite(s.kappa.median)
+    r = smallest_J_for_kappa(N, T, 10.0, stride=d, n_draws=40, seed=0, J_max=256)
+    assert r.evaluations and r.J is not None
+    assert r.evaluations[r.J].mean <= 10.0 < r.evaluations[r.J - 1].mean
+
+
+def test_non_frames_are_never_recomputed_in_float64(monkeypatch):
+    """J < d: A = 0 exactly in every draw; kappa = inf exceeds any limit, but there is
+    nothing for float64 to resolve, so the draws are simulated once, in float32."""
+    dtypes = []
+    simulate = calculator.simulate_frame_bounds
+
+    def recording(*args, **kwargs):
+        dtypes.append(np.dtype(kwargs.get("dtype", np.float32)))
+        return simulate(*args, **kwargs)
+
+    monkeypatch.setattr(calculator, "simulate_frame_bounds", recording)
+    s = random_layer_summary(64, 3, 8, 30, stride=4, seed=0)
+    assert s.frame_fraction == 0.0 and s.precision == "float32"
+    assert dtypes == [np.float32]
+
+
+def _fake_simulator(kappa_of_one_draw, calls):
+    def simulate(N, J, T, n_draws, *, stride=1, rng=None, progress=False, dtype=None):
+        calls.append(np.dtype(dtype or np.float32))
+        B = np.ones(n_draws)
+        A = np.full(n_draws, 0.5)
+        A[0] = 1 / kappa_of_one_draw
+        return A, B
+    return simulate
+
+
+@pytest.mark.parametrize(("kappa", "precision"), [(1e5, "float64"), (2e4, "float64"),
+                                                  (5e3, "float32"), (1e3, "float32")])
+def test_the_float64_pass_starts_at_kappa_1e4(kappa, precision, monkeypatch):
+    """The switch is pinned: one draw with kappa = 1e5 (or 2e4) forces the float64 pass,
+    kappa = 5e3 does not. FLOAT32_KAPPA_LIMIT = 1e4 (float32 leaves ~1e-7 B on A)."""
+    assert calculator.FLOAT32_KAPPA_LIMIT == 1e4
+    calls = []
+    monkeypatch.setattr(calculator, "simulate_frame_bounds", _fake_simulator(kappa, calls))
+    s = random_layer_summary(64, 8, 16, 10, seed=0)
+    assert s.precision == precision
+    expected = [np.float32] + ([np.float64] if precision == "float64" else [])
+    assert calls == [np.dtype(t) for t in expected]

@@ -789,3 +789,13 @@ def test_matplotlib_is_imported_only_for_plot(tmp_path):
         out = subprocess.run([sys.executable, "-c", code.format(str(path), extra)],
                              capture_output=True, text=True, env=env, check=True).stdout
         assert out.strip().splitlines()[-1] == expected
+
+
+def test_search_runs_when_filters_are_as_long_as_the_stride(capsys):
+    """T = d can be a frame (T < d cannot): the search must run and report a J."""
+    status, out, err = run(["init", "--J", "8", "--T", "4", "--N", "64", "--stride", "4",
+                            "--kappa", "10", "--draws", "50", "--search-draws", "40"],
+                           capsys)
+    assert status == 0, err
+    assert re.search(r"smallest J with mean kappa <= 10: J = \d+\n", out), out
+    assert "none: filters shorter than the stride" not in out

@@ -31,7 +31,13 @@ import numpy as np
 import pytest
 
 import randfb
-from randfb.weights import TensorInfo, describe_weights, list_tensors, load_weights
+from randfb.weights import (
+    FORMATS,
+    TensorInfo,
+    describe_weights,
+    list_tensors,
+    load_weights,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 CREPE_TINY = REPO / "data" / "crepe-tiny.pth"
@@ -950,3 +956,271 @@ def test_make_crepe_reproduces_the_shipped_files(tmp_path):
     module.main(["--wheel", wheel, "--out", str(tmp_path)])
     for name in module.OUTPUTS:
         assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), name
+
+
+# --------------------------------------- malformed files: one test, one exact message each
+#
+# Each test pins the whole one-line message, with the file's name, so that removing the
+# check that should fire (and letting another check, or NumPy, fail instead) is seen.
+
+
+def refusal(path, layer=None, call=load_weights) -> str:
+    with pytest.raises(ValueError) as info:
+        call(path, layer)
+    message = str(info.value)
+    assert "\n" not in message and str(path) in message
+    return message
+
+
+SAFETY = ("a checkpoint may only hold tensors, storages and (ordered) dicts, since "
+          "unpickling anything else can run code; save the weights with "
+          "torch.save(model.state_dict(), path) or numpy.save")
+
+
+def test_negative_stride_is_refused(tmp_path, fake_torch):
+    """A negative stride would make the strided view read before its buffer."""
+    stored = storage_of(np.arange(6, dtype=np.float32))
+    bad = tensor(fake_torch, storage=stored, offset=3, size=(2, 1), stride=(-3, 1))
+    path = write_checkpoint(tmp_path / "negative.pt", fake_torch, {"w": bad})
+    assert refusal(path) == (f"cannot read {path} as a PyTorch checkpoint: malformed tensor "
+                             "(tensor stride must be a tuple of integers >= 0, got (-3, 1))")
+
+
+def test_negative_size_and_offset_are_refused(tmp_path, fake_torch):
+    stored = storage_of(np.arange(6, dtype=np.float32))
+    path = write_checkpoint(tmp_path / "size.pt", fake_torch, {"w": tensor(
+        fake_torch, storage=stored, size=(-2, 3), stride=(3, 1))})
+    assert refusal(path).endswith("malformed tensor (tensor size must be a tuple of "
+                                  "integers >= 0, got (-2, 3))")
+    path = write_checkpoint(tmp_path / "offset.pt", fake_torch, {"w": tensor(
+        fake_torch, storage=stored, offset=-1, size=(2, 3), stride=(3, 1))})
+    assert refusal(path).endswith("malformed tensor (storage offset must be an integer "
+                                  ">= 0, got -1)")
+
+
+def test_size_and_stride_of_different_lengths_are_refused(tmp_path, fake_torch):
+    stored = storage_of(np.arange(6, dtype=np.float32))
+    bad = tensor(fake_torch, storage=stored, size=(2, 3), stride=(3,))
+    path = write_checkpoint(tmp_path / "lengths.pt", fake_torch, {"w": bad})
+    assert refusal(path) == (f"cannot read {path} as a PyTorch checkpoint: malformed tensor "
+                             "(tensor size (2, 3) and stride (3,) differ in length)")
+
+
+def test_self_referencing_state_dicts_are_read_once(tmp_path, fake_torch, filters):
+    """A dict (or list) that contains itself is walked once, not until RecursionError."""
+    state = {"w": tensor(fake_torch, filters)}
+    state["again"] = state
+    loop = [state]
+    loop.append(loop)
+    path = write_checkpoint(tmp_path / "cycle.pt", fake_torch, {"model": state, "l": loop})
+    assert [t.name for t in list_tensors(path)] == ["model.w"]
+    np.testing.assert_array_equal(load_weights(path), filters[:, 0])
+
+
+def test_storage_shorter_in_bytes_than_its_elements(tmp_path, fake_torch):
+    """10 bytes hold more than numel = 6 bytes but fewer than 6 float32 (24 bytes)."""
+    path = write_checkpoint(tmp_path / "bytes.pt", fake_torch,
+                            tensor(fake_torch, np.ones((2, 3), np.float32)))
+    with zipfile.ZipFile(path) as archive:
+        entries = {n: archive.read(n) for n in archive.namelist()}
+    entries["archive/data/0"] = entries["archive/data/0"][:10]
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    assert refusal(path) == (f"{path}: storage archive/data/0 holds 10 bytes, expected 6 "
+                             "elements of 4 bytes")
+
+
+def test_missing_storage_entry(tmp_path, fake_torch):
+    path = write_checkpoint(tmp_path / "missing.pt", fake_torch,
+                            {"w": tensor(fake_torch, np.ones((2, 3), np.float32))})
+    with zipfile.ZipFile(path) as archive:
+        entries = {n: archive.read(n) for n in archive.namelist() if n != "archive/data/0"}
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    assert refusal(path) == (f"{path}: the storage of tensor 'w' is missing (no zip entry "
+                             "archive/data/0)")
+
+
+def test_view_past_its_storage(tmp_path, fake_torch):
+    stored = storage_of(np.zeros(6, np.float32))
+    obj = tensor(fake_torch, storage=stored, offset=1, size=(2, 3), stride=(3, 1))
+    path = write_checkpoint(tmp_path / "past.pt", fake_torch, obj)
+    assert refusal(path) == (f"{path}: the tensor (offset 1, size (2, 3), stride (3, 1)) "
+                             "reaches past its storage of 6 elements")
+
+
+def test_huge_view_message(tmp_path, fake_torch):
+    huge = tensor(fake_torch, storage=storage_of(np.ones(1, np.float32)),
+                  size=(2**20, 2**20), stride=(0, 0))
+    path = write_checkpoint(tmp_path / "huge.pt", fake_torch, {"w": huge})
+    assert refusal(path) == (f"{path}: tensor 'w' of size (1048576, 1048576) has more than "
+                             "268435456 elements; expected a first layer")
+
+
+def test_unknown_storage_type_message(tmp_path, fake_torch):
+    stored = _Stored(np.zeros(8, np.float32), "ComplexFloatStorage")
+    obj = {"w": tensor(fake_torch, storage=stored, size=(2, 2), stride=(2, 1))}
+    path = write_checkpoint(tmp_path / "complex.pt", fake_torch, obj)
+    assert refusal(path) == (f"{path}: tensor 'w' has the unknown dtype ComplexFloatStorage; "
+                             "expected one of float16, bfloat16, float32, float64")
+
+
+def test_unknown_byte_order(tmp_path, fake_torch, filters):
+    path = write_checkpoint(tmp_path / "order.pt", fake_torch, tensor(fake_torch, filters),
+                            byteorder="middle")
+    assert refusal(path) == (f"{path}: unknown byte order 'middle' in the checkpoint; "
+                             "expected 'little' or 'big'")
+
+
+def test_two_pickles_in_one_zip(tmp_path, fake_torch, filters):
+    path = write_checkpoint(tmp_path / "two.pt", fake_torch, tensor(fake_torch, filters))
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("other/data.pkl", pickle.dumps({}, 2))
+    assert refusal(path) == (f"{path} holds 2 data.pkl entries; expected one PyTorch "
+                             "checkpoint per file")
+
+
+def test_torchscript_message(tmp_path, fake_torch, filters):
+    path = write_checkpoint(tmp_path / "script.pt", fake_torch, tensor(fake_torch, filters),
+                            extra={"constants.pkl": pickle.dumps((), 2)})
+    assert refusal(path) == (f"{path} is a TorchScript archive (torch.jit.save), not a "
+                             "checkpoint; expected a file saved with "
+                             "torch.save(model.state_dict(), path)")
+
+
+def test_truncated_pickle_message(tmp_path, fake_torch, filters):
+    path = write_checkpoint(tmp_path / "t.pt", fake_torch, state_dict(fake_torch, filters))
+    with zipfile.ZipFile(path) as archive:
+        data = archive.read("archive/data.pkl")
+    with zipfile.ZipFile(tmp_path / "cut.pt", "w") as archive:
+        archive.writestr("archive/data.pkl", data[: len(data) // 2])
+    assert refusal(tmp_path / "cut.pt").startswith(
+        f"cannot read {tmp_path / 'cut.pt'} as a PyTorch checkpoint: malformed data.pkl (")
+
+
+def test_persistent_id_message(tmp_path):
+    class EvilPickler(pickle.Pickler):
+        def persistent_id(self, obj):
+            return ("module", "os") if obj == "x" else None
+
+    buffer = io.BytesIO()
+    EvilPickler(buffer, protocol=2).dump({"w": "x"})
+    path = tmp_path / "pid.pt"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("archive/data.pkl", buffer.getvalue())
+    assert refusal(path) == f"{path}: refused the persistent id ('module', 'os'): {SAFETY}"
+
+
+def test_a_file_of_refused_globals_names_them(tmp_path):
+    path = tmp_path / "evil.pt"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("archive/data.pkl",
+                         pickle.dumps({"a": argparse.Namespace(x=1)}, protocol=2))
+    assert refusal(path) == f"{path}: refused to load the global argparse.Namespace: {SAFETY}"
+    assert refusal(path, call=lambda p, layer: list_tensors(p)) == refusal(path)
+
+
+def test_bad_zip_and_empty_and_unknown_files(tmp_path):
+    for name, content, message in [
+        ("garbage.pt", b"PK\x03\x04garbage", "cannot read {path} as a zip archive: "),
+        ("empty.pt", b"", "{path} is an empty file (0 bytes); expected " + FORMATS),
+        ("text.pt", b"hello, world\n", "{path}: unrecognised file format; expected "
+         + FORMATS),
+    ]:
+        path = tmp_path / name
+        path.write_bytes(content)
+        assert refusal(path).startswith(message.format(path=path))
+
+
+def test_zip_that_is_neither_message(tmp_path):
+    path = tmp_path / "w.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("readme.txt", "hi")
+    assert refusal(path) == (f"{path} is a zip archive but neither a .npz (only .npy "
+                             "members) nor a PyTorch checkpoint (a data.pkl entry); "
+                             f"expected {FORMATS}")
+
+
+def _safetensors(tmp_path, name, header: bytes, data=bytes(16), length=None):
+    length = len(header) if length is None else length
+    path = tmp_path / name
+    path.write_bytes(struct.pack("<Q", length) + header + data)
+    return path
+
+
+GOOD_HEADER = json.dumps({"w": {"dtype": "F32", "shape": [2, 2],
+                                "data_offsets": [0, 16]}}).encode()
+
+
+def test_safetensors_too_short(tmp_path):
+    path = tmp_path / "short.safetensors"
+    path.write_bytes(b"\x01\x00")
+    assert refusal(path) == f"{path} is too short for a .safetensors file (2 bytes)"
+
+
+def test_safetensors_header_longer_than_the_file(tmp_path):
+    """The length says 1000 bytes, the file has 8 + len(header) + 16: refused by the
+    length check, not by the JSON parser reading a truncated header."""
+    path = _safetensors(tmp_path, "long.safetensors", GOOD_HEADER, length=1000)
+    size = 8 + len(GOOD_HEADER) + 16
+    assert refusal(path) == (f"{path} is not a .safetensors file: its header length 1000 "
+                             f"exceeds the file ({size} bytes)")
+
+
+def test_safetensors_header_over_the_maximum(tmp_path, monkeypatch):
+    """A header that fits in the file but exceeds SAFETENSORS_MAX_HEADER is not read."""
+    monkeypatch.setattr(randfb.weights, "SAFETENSORS_MAX_HEADER", 32)
+    path = _safetensors(tmp_path, "big.safetensors", GOOD_HEADER)
+    size = 8 + len(GOOD_HEADER) + 16
+    assert refusal(path) == (f"{path} is not a .safetensors file: its header length "
+                             f"{len(GOOD_HEADER)} exceeds the file ({size} bytes)")
+
+
+def test_safetensors_bad_json(tmp_path):
+    path = _safetensors(tmp_path, "json.safetensors", b"{not json")
+    assert refusal(path).startswith(f"{path} is not a .safetensors file: bad JSON header (")
+
+
+def test_safetensors_header_not_an_object(tmp_path):
+    path = _safetensors(tmp_path, "list.safetensors", b"[1, 2]")
+    assert refusal(path) == f"{path}: the .safetensors header must be a JSON object"
+
+
+@pytest.mark.parametrize("offsets", [[0, 32], [16, 0], [-16, 0], [8, 24]])
+def test_safetensors_data_offsets_outside_the_data(tmp_path, offsets):
+    """Past the data, reversed or negative: refused by the offsets check (the size check
+    would fire otherwise, or NumPy's reshape)."""
+    header = GOOD_HEADER.replace(b"[0, 16]", json.dumps(offsets).encode())
+    path = _safetensors(tmp_path, "offsets.safetensors", header)
+    begin, end = offsets
+    assert refusal(path) == (f"{path}: tensor 'w' has data_offsets [{begin}, {end}] outside "
+                             "the 16 data bytes")
+
+
+def test_safetensors_size_mismatch(tmp_path):
+    header = GOOD_HEADER.replace(b"[2, 2]", b"[2, 3]")
+    path = _safetensors(tmp_path, "size.safetensors", header)
+    assert refusal(path) == (f"{path}: tensor 'w' of shape (2, 3) and dtype F32 needs 24 "
+                             "bytes, its data_offsets give 16")
+
+
+def test_safetensors_entry_without_dtype(tmp_path):
+    path = _safetensors(tmp_path, "dtype.safetensors",
+                        GOOD_HEADER.replace(b'"dtype"', b'"type"'))
+    assert refusal(path) == (f"{path}: bad .safetensors header entry for 'w': expected "
+                             "dtype, shape and data_offsets")
+
+
+def test_listing_stops_after_twelve_candidates(tmp_path):
+    """15 possible first layers: the message names the first 12 in file order, then
+    'and 3 more'."""
+    names = [f"layer{i:02d}" for i in range(15)]
+    np.savez(tmp_path / "many.npz", **{name: np.ones((2, 1, 3)) for name in names})
+    listed = ", ".join(f"{name} (2, 1, 3)" for name in names[:12])
+    assert refusal(tmp_path / "many.npz") == (
+        f"{tmp_path / 'many.npz'} holds 15 tensors that can be a first layer; name one with "
+        f"layer (--layer NAME): {listed}, and 3 more")
+    np.savez(tmp_path / "twelve.npz", **{name: np.ones((2, 1, 3)) for name in names[:12]})
+    assert refusal(tmp_path / "twelve.npz").endswith(f": {listed}")

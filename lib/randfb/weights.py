@@ -180,7 +180,11 @@ def _npz_entries(path: Path, names: list[str]) -> list[_Entry]:
 
 
 class _Refused(pickle.UnpicklingError):
-    """A persistent id or a tensor that a weights file must not contain."""
+    """A persistent id that a weights file must not contain."""
+
+
+class _Malformed(pickle.UnpicklingError):
+    """A tensor record that cannot describe a tensor (negative stride, ...)."""
 
 
 class _Placeholder:
@@ -283,7 +287,7 @@ class _Tensor:
         self.storage, self.offset, self.size, self.stride = storage, offset, size, stride
 
     def __setstate__(self, state):
-        raise _Refused("a tensor does not take a state")
+        raise _Malformed("a tensor does not take a state")
 
 
 class _UnresolvedTensor(_Placeholder):
@@ -296,7 +300,7 @@ def _int_tuple(value, what):
     if not isinstance(value, tuple) or not all(
         isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in value
     ):
-        raise _Refused(f"tensor {what} must be a tuple of integers >= 0, got {value!r:.80}")
+        raise _Malformed(f"tensor {what} must be a tuple of integers >= 0, got {value!r:.80}")
     return value
 
 
@@ -306,14 +310,14 @@ def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=Fals
     if _refused_globals((storage, storage_offset, size, stride)):
         return _UnresolvedTensor(storage, storage_offset, size, stride)
     if not isinstance(storage, _Storage):
-        raise _Refused("a tensor must be rebuilt from a storage")
+        raise _Malformed("a tensor must be rebuilt from a storage")
     if (not isinstance(storage_offset, int) or isinstance(storage_offset, bool)
             or storage_offset < 0):
-        raise _Refused(f"storage offset must be an integer >= 0, got {storage_offset!r:.80}")
+        raise _Malformed(f"storage offset must be an integer >= 0, got {storage_offset!r:.80}")
     size = _int_tuple(size, "size")
     stride = _int_tuple(stride, "stride")
     if len(size) != len(stride):
-        raise _Refused(f"tensor size {size} and stride {stride} differ in length")
+        raise _Malformed(f"tensor size {size} and stride {stride} differ in length")
     return _Tensor(storage, storage_offset, size, stride)
 
 
@@ -322,7 +326,7 @@ def _rebuild_parameter(data, requires_grad=False, backward_hooks=None):
     if isinstance(data, _Placeholder):
         return data
     if not isinstance(data, _Tensor):
-        raise _Refused("a parameter must wrap a tensor")
+        raise _Malformed("a parameter must wrap a tensor")
     return data
 
 
@@ -421,6 +425,8 @@ def _torch_entries_of(path, archive, names, pickle_name):
         _fail(f"{path}: {exc}: a checkpoint may only hold tensors, storages and "
               "(ordered) dicts, since unpickling anything else can run code; save the "
               "weights with torch.save(model.state_dict(), path) or numpy.save")
+    except _Malformed as exc:
+        _fail(f"cannot read {path} as a PyTorch checkpoint: malformed tensor ({exc})")
     except RecursionError:
         _fail(f"cannot read {path} as a PyTorch checkpoint: malformed data.pkl "
               "(nested too deeply)")
@@ -436,14 +442,16 @@ def _torch_entries_of(path, archive, names, pickle_name):
         _fail(_refusal(path, refused))
 
     def reader(name, tensor):
+        what = f"tensor {name!r}" if name else "the tensor"
+
         def read():
             storage = tensor.storage
             if storage.dtype not in _DTYPES:
-                _fail(f"{path}: tensor {name!r} has the unknown dtype "
+                _fail(f"{path}: {what} has the unknown dtype "
                       f"{storage.dtype}; expected one of {', '.join(FLOAT_DTYPES)}")
             entry = f"{prefix}data/{storage.key}"
             if entry not in names:
-                _fail(f"{path}: the storage of tensor {name!r} is missing "
+                _fail(f"{path}: the storage of {what} is missing "
                       f"(no zip entry {entry})")
             with zipfile.ZipFile(path) as again:
                 raw = again.read(entry)
@@ -454,12 +462,12 @@ def _torch_entries_of(path, archive, names, pickle_name):
             flat = np.frombuffer(raw, dtype=dtype, count=storage.numel)
             size, stride, offset = tensor.size, tensor.stride, tensor.offset
             if math.prod(size) > MAX_ELEMENTS:
-                _fail(f"{path}: tensor {name!r} of size {size} has more than "
+                _fail(f"{path}: {what} of size {size} has more than "
                       f"{MAX_ELEMENTS} elements; expected a first layer")
             if math.prod(size) > 0:
                 last = offset + sum((n - 1) * s for n, s in zip(size, stride, strict=True))
                 if last >= storage.numel:
-                    _fail(f"{path}: tensor {name!r} (offset {offset}, size {size}, "
+                    _fail(f"{path}: {what} (offset {offset}, size {size}, "
                           f"stride {stride}) reaches past its storage of "
                           f"{storage.numel} elements")
             view = np.lib.stride_tricks.as_strided(
