@@ -28,6 +28,7 @@ from randfb.calculator import (
     smallest_J_for_kappa,
     summarize,
 )
+from randfb.lp_extremes import use_fine_grid
 from randfb.strided import expected_polyphase_matrix
 
 
@@ -126,28 +127,35 @@ def test_search_never_exceeds_a_known_passing_J():
 def test_estimates_bound_the_measured_peak_memory():
     import tracemalloc
 
-    for N, J, T, d in [(2**16, 8, 64, 1), (2**16, 8, 2**15, 1), (2**15, 8, 64, 4)]:
+    # The fine-grid path (stride 1, T << N) holds a few MB of refinement temporaries
+    # whose size depends on the draw: there the estimate may exceed 4 x peak by 8 MiB.
+    slack = 8 * 2**20
+    for N, J, T, d in [(2**16, 8, 64, 1), (2**16, 8, 2**15, 1), (2**15, 8, 64, 4),
+                       (2**20, 40, 1024, 1), (10**9, 40, 8, 1)]:
         tracemalloc.start()
         randfb.simulate_frame_bounds(N, J, T, 2, stride=d, rng=0)
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-        assert peak <= estimate_simulation(N, J, T, 2, d, np.float32).bytes <= 4 * peak
-        w = np.ones((J, T))
+        extra = slack if d == 1 and use_fine_grid(T, N) else 0
+        estimate = estimate_simulation(N, J, T, 2, d, np.float32).bytes
+        assert peak <= estimate <= 4 * peak + extra
+        w = np.random.default_rng(0).standard_normal((J, T))
         tracemalloc.start()
         filterbank_bounds(w, N, d)
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-        assert peak <= estimate_filterbank_bounds(N, J, T, d).bytes <= 4 * peak
+        assert peak <= estimate_filterbank_bounds(N, J, T, d).bytes <= 4 * peak + extra
 
 
 def test_huge_layers_are_refused_before_anything_is_allocated():
     start = time.perf_counter()
+    # Strided layers hold arrays of length N (stride 1 with T << N does not).
     with pytest.raises(InsufficientMemory, match="would need about .* TB of memory"):
-        random_layer_summary(10**12, 8, 64, 1000)
+        random_layer_summary(10**12, 8, 64, 1000, stride=2)
     with pytest.raises(InsufficientMemory, match="would need about"):
-        filterbank_bounds(np.ones((4, 8)), 10**12)
+        filterbank_bounds(np.ones((4, 8)), 10**12, stride=2)
     with pytest.raises(InsufficientMemory, match="the search over J"):
-        smallest_J_for_kappa(10**12, 64, 3.0)
+        smallest_J_for_kappa(10**12, 64, 3.0, stride=2)
     assert time.perf_counter() - start < 5
 
 

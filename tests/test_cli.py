@@ -540,8 +540,10 @@ def _one_line_error(status, out, err, phrase):
 def test_huge_N_is_refused_in_seconds(tmp_path, capsys):
     path = save(tmp_path, "w.npy", np.ones((4, 8)))
     start = time.perf_counter()
-    for argv in (["init", "--J", "8", "--T", "64", "--N", str(10**12)],
-                 ["bounds", path, "--N", str(10**12)],
+    # At stride 1 with T << N nothing has length N (randfb.lp_extremes): a strided
+    # layer at N = 10**12 is what cannot fit.
+    for argv in (["init", "--J", "8", "--T", "64", "--N", str(10**12), "--stride", "2"],
+                 ["bounds", path, "--N", str(10**12), "--stride", "2"],
                  ["init", "--J", "8", "--T", "64", "--N", "1024", "--draws", str(10**12)]):
         _one_line_error(*run(argv, capsys), "would need about")
     assert time.perf_counter() - start < 10

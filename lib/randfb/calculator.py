@@ -46,6 +46,7 @@ from ._validation import (
 from .extremes import kappa_tilde
 from .frames import (
     _bounds_of_blocks,
+    _lp_extremes_from_lags,
     _lp_fft_length,
     _lp_from_power,
     _polyphase_component_grams,
@@ -53,6 +54,7 @@ from .frames import (
     kappa_from_bounds,
     kappa_moment_threshold,
 )
+from .lp_extremes import evaluation_bytes, fine_grid_length, use_fine_grid
 from .simulate import (
     CHUNK_BUDGET_BYTES,
     N_THREADS,
@@ -314,8 +316,17 @@ def format_seconds(s) -> str:
 _SECONDS_PER_UNIT = {"stride 1": 2e-9, "strided": 4e-9}
 
 
+#: Exact evaluations per layer by the fine-grid method (measured: about 200-900 at
+#: T = 8..1024, N up to 10**9, J = 3..40), and the work of one, in units per tap.
+_FINE_GRID_POINTS = 1000
+_FINE_GRID_UNITS_PER_TAP = 4
+
+
 def _per_draw_bytes(N, J, T, stride, itemsize):
     """Temporaries of one draw of :func:`randfb.simulate_frame_bounds` (bytes)."""
+    if stride == 1 and use_fine_grid(T, N):
+        L = _lp_fft_length(T, N)
+        return itemsize * (J * T + 2.5 * J * L) + 40 * fine_grid_length(T)
     if stride == 1:
         L = _lp_fft_length(T, N)
         return itemsize * (J * T + 2.5 * J * L + 3 * N)
@@ -331,7 +342,12 @@ def _per_draw_seconds(N, J, T, stride):
     log2 = math.log2
     if stride == 1:
         L = _lp_fft_length(T, N)
-        units = J * L * log2(max(L, 2)) + 2 * N * log2(max(N, 2))
+        units = J * L * log2(max(L, 2))
+        if use_fine_grid(T, N):
+            F = fine_grid_length(T)
+            units += 2 * F * log2(F) + _FINE_GRID_POINTS * _FINE_GRID_UNITS_PER_TAP * T
+        else:
+            units += 2 * N * log2(max(N, 2))
         return units * _SECONDS_PER_UNIT["stride 1"]
     n_freq = N // (2 * stride) + 1
     units = J * N * log2(max(N, 2)) + n_freq * (J * stride**2 + 10 * stride**3)
@@ -345,13 +361,16 @@ def estimate_simulation(N, J, T, n_draws, stride=1, dtype=np.float64) -> Resourc
     ``max(1, CHUNK_BUDGET_BYTES // cost)`` draws, plus the sample of ``A`` and ``B`` (and
     the calculator's ``kappa`` and sorted copies). One draw of ``J`` filters needs about
     ``(J T + 2.5 J L + 3 N)`` numbers at stride 1 (``L`` the FFT length, ``~2T`` or ``N``)
-    and ``(J T + 3.5 J N + 2 N d + 4 N)`` at stride ``d``.
+    and ``(J T + 3.5 J N + 2 N d + 4 N)`` at stride ``d``. When the cost rule of
+    :func:`randfb.lp_extremes.use_fine_grid` picks the fine grid at stride 1, nothing has
+    length ``N``: about ``J T + 2.5 J L`` numbers and ``40`` bytes per fine-grid point.
 
     Examples
     --------
     >>> from randfb.calculator import estimate_simulation
-    >>> e = estimate_simulation(10**12, J=8, T=64, n_draws=1000)
-    >>> e.bytes > 10**13
+    >>> estimate_simulation(10**12, J=8, T=64, n_draws=1000, stride=2).bytes > 10**13
+    True
+    >>> estimate_simulation(10**12, J=8, T=64, n_draws=1000).bytes < 10**9   # fine grid
     True
     """
     itemsize = np.dtype(dtype).itemsize
@@ -359,6 +378,8 @@ def estimate_simulation(N, J, T, n_draws, stride=1, dtype=np.float64) -> Resourc
     draws = min(n_draws, _simulate_chunk_draws(N, J, T, stride))
     concurrent = min(N_THREADS, math.ceil(n_draws / draws))
     memory = concurrent * draws * per_draw + 6 * 8 * n_draws
+    if stride == 1 and use_fine_grid(T, N):
+        memory += concurrent * evaluation_bytes(T, draws)
     seconds = n_draws * _per_draw_seconds(N, J, T, stride) / concurrent
     return ResourceEstimate(int(memory), float(seconds))
 
@@ -382,7 +403,10 @@ def estimate_filterbank_bounds(N, J, T, stride=1) -> ResourceEstimate:
     True
     """
     c = min(J, _bounds_chunk_filters(N, T, stride))
-    if stride == 1:
+    if stride == 1 and use_fine_grid(T, N):  # the fine grid: no array of length N
+        memory = 8 * J * T + 24 * c * _lp_fft_length(T, N) + 40 * fine_grid_length(T)
+        memory += evaluation_bytes(T, 1)
+    elif stride == 1:
         memory = 8 * J * T + 24 * c * _lp_fft_length(T, N) + 32 * N
     else:
         memory = 8 * J * T + 24 * c * N + 24 * N * stride + 8 * N
@@ -900,7 +924,10 @@ def filterbank_bounds(w, N, stride=1, *, progress=False) -> FilterbankBounds:
     Equal to :func:`randfb.frame_bounds` (to round-off), computed in float64 whatever the
     dtype of ``w``. Stride 1: the power spectra ``|w_hat_j|^2`` of chunks of filters, on
     ``L ~ 2T`` points (or ``N`` if shorter), are summed, and one transform of length ``N``
-    gives the Littlewood-Paley sum ``sum_j |w_hat_j[k]|^2`` on all ``N`` bins. Stride ``d``:
+    gives the Littlewood-Paley sum ``sum_j |w_hat_j[k]|^2`` on all ``N`` bins; for
+    ``T << N`` its extremes come instead from a fine grid of ``O(T)`` points and a
+    certified refinement (:mod:`randfb.lp_extremes`), without any array of length ``N``.
+    Stride ``d``:
     the polyphase matrices ``P(m) = (1/d) sum_j conj(V_j(m)) V_j(m)^T`` are summed over
     chunks. Chunks fit in :data:`randfb.simulate.CHUNK_BUDGET_BYTES`; progress is reported
     per chunk. When ``J < d`` or ``T < d`` the layer is not a frame and ``A = 0`` exactly
@@ -956,6 +983,10 @@ def filterbank_bounds(w, N, stride=1, *, progress=False) -> FilterbankBounds:
         done += part.shape[0]
         if report is not None:
             report(done, J)
+    if stride == 1 and use_fine_grid(T, N):
+        r = scipy.fft.irfft(total, n=L)[:T]
+        A, B = (float(v) for v in _lp_extremes_from_lags(r, N))
+        return FilterbankBounds(N=N, J=J, T=T, stride=stride, A=A, B=B)
     if stride == 1:
         total = _lp_from_power(total, L, T, N)
     A, B = (float(v) for v in _bounds_of_blocks(total, J, T, stride))

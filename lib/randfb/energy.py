@@ -21,8 +21,8 @@ from collections import OrderedDict
 import numpy as np
 import scipy.fft
 import scipy.linalg
-from threadpoolctl import threadpool_limits
 
+from ._threads import single_blas_thread
 from ._validation import check_filter_shape, check_int, check_sigma, check_signal
 
 
@@ -186,7 +186,7 @@ def symmetric_toeplitz_eigenvalues(r) -> np.ndarray:
         plus = np.block([[plus, border[:, None]], [border[None, :], r[:1, None]]])
     # One BLAS thread: multi-threaded LAPACK at these sizes loses more to contention on
     # a busy two-core machine than it gains (measured: up to 100x slower under load).
-    with threadpool_limits(limits=1, user_api="blas"):
+    with single_blas_thread():
         eig = [
             scipy.linalg.eigh(M, eigvals_only=True, driver="evr", check_finite=False)
             for M in (plus, minus)
