@@ -801,3 +801,26 @@ def test_search_runs_when_filters_are_as_long_as_the_stride(capsys):
     assert status == 0, err
     assert re.search(r"smallest J with mean kappa <= 10: J = \d+\n", out), out
     assert "none: filters shorter than the stride" not in out
+
+
+def test_where_A_and_B_are_reached_for_long_signals(rng):
+    """T << N: the bounds come from a fine grid and a certified refinement; the bins they
+    report hold A and B exactly (oracle: the N-point Littlewood-Paley sum), and at
+    N = 10**9 the LP sum evaluated directly at the reported bins gives A and B."""
+    for T, N in [(8, 4096), (16, 2**15), (64, 2**16 + 1), (5, 10**5)]:
+        w = rng.standard_normal((6, T))
+        assert calculator.use_fine_grid(T, N)
+        r = filterbank_bounds(w, N)
+        lp = randfb.littlewood_paley(w, N)[: N // 2 + 1]
+        assert lp[r.A_bin] == pytest.approx(lp.min(), rel=1e-12, abs=1e-12 * lp.max())
+        assert lp[r.B_bin] == pytest.approx(lp.max(), rel=1e-12)
+    w = rng.standard_normal((4, 32))
+    N = 10**9
+    r = filterbank_bounds(w, N)
+    t = np.arange(32)
+    for k, value in ((r.A_bin, r.A), (r.B_bin, r.B)):
+        phase = np.exp(-2j * np.pi * ((k * t) % N) / N)
+        assert np.sum(np.abs(w @ phase) ** 2) == pytest.approx(value, rel=1e-9)
+    f, curves = calculator.bound_curves(w, N)
+    assert f.size < 10**5 and curves.min() >= r.A * (1 - 1e-9)
+    assert curves.max() <= r.B * (1 + 1e-9)

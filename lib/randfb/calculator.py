@@ -46,7 +46,6 @@ from ._validation import (
 from .extremes import kappa_tilde
 from .frames import (
     _bounds_of_blocks,
-    _lp_extremes_from_lags,
     _lp_fft_length,
     _lp_from_power,
     _polyphase_component_grams,
@@ -54,7 +53,12 @@ from .frames import (
     kappa_from_bounds,
     kappa_moment_threshold,
 )
-from .lp_extremes import evaluation_bytes, fine_grid_length, use_fine_grid
+from .lp_extremes import (
+    evaluation_bytes,
+    fine_grid_length,
+    lp_extremes_from_lags,
+    use_fine_grid,
+)
 from .simulate import (
     CHUNK_BUDGET_BYTES,
     N_THREADS,
@@ -891,31 +895,38 @@ def _extreme_bins(total, stride):
 
 
 def bound_curves(w, N, stride=1):
-    """The curves whose extremes are ``A`` and ``B``, for plotting.
+    """``(frequencies, curves)``: the curves whose extremes are ``A`` and ``B``, to plot.
 
-    Stride 1: the Littlewood-Paley sum ``sum_j |w_hat_j[k]|^2`` on the bins
-    ``k = 0..N/2``, shape ``(N//2 + 1, 1)``. Stride ``d``: the ``d`` eigenvalues of the
-    polyphase matrices ``P(m)``, ``m = 0..N/(2d)``, ascending, shape ``(N//(2d) + 1, d)``.
-    ``A`` is the minimum of the first column, ``B`` the maximum of the last.
+    Stride 1: the Littlewood-Paley sum ``sum_j |w_hat_j|^2`` at the frequencies
+    ``k / N``, ``k = 0..N/2`` (cycles per sample), shape ``(N//2 + 1, 1)``; when ``T << N``
+    (:func:`randfb.lp_extremes.use_fine_grid`) on a grid of
+    :func:`randfb.lp_extremes.fine_grid_length` points instead, about ``32 T``, which
+    samples the same trigonometric polynomial finely without an array of length ``N``.
+    Stride ``d``: the ``d`` eigenvalues of the polyphase matrices ``P(m)`` at
+    ``m / N``, ``m = 0..N/(2d)``, ascending, shape ``(N//(2d) + 1, d)``. ``A`` is the
+    minimum of the first column over the ``N``-grid, ``B`` the maximum of the last.
 
     Examples
     --------
     >>> import numpy as np
     >>> from randfb.calculator import bound_curves
-    >>> bound_curves(np.array([[1.0, 1.0]]), 8)[:, 0].round(3)   # |1 + e^{-i w}|^2
-    array([4.   , 3.414, 2.   , 0.586, 0.   ])
+    >>> f, lp = bound_curves(np.array([[1.0, 1.0]]), 8)     # |1 + e^{-i w}|^2
+    >>> f.tolist(), lp[:, 0].round(3).tolist()
+    ([0.0, 0.125, 0.25, 0.375, 0.5], [4.0, 3.414, 2.0, 0.586, 0.0])
     """
     N = check_int(N, "N", minimum=1)
     w = np.asarray(check_filters(w, N), dtype=np.float64)
     stride = check_stride(stride, N)
     J, T = w.shape
     if stride == 1:
-        L = _lp_fft_length(T, N)
+        grid = fine_grid_length(T) if use_fine_grid(T, N) else N
+        L = _lp_fft_length(T, grid)
         spectrum = scipy.fft.rfft(w, n=L, axis=-1)
         power = (spectrum.real**2 + spectrum.imag**2).sum(axis=0)
-        return _lp_from_power(power, L, T, N)[:, None]
-    eig = np.linalg.eigvalsh(_polyphase_component_grams(w, N, stride))
-    return np.clip(eig, 0.0, None)
+        lp = _lp_from_power(power, L, T, grid)
+        return np.arange(lp.size) / grid, lp[:, None]
+    eig = np.clip(np.linalg.eigvalsh(_polyphase_component_grams(w, N, stride)), 0.0, None)
+    return np.arange(eig.shape[0]) / N, eig
 
 
 def filterbank_bounds(w, N, stride=1, *, progress=False) -> FilterbankBounds:
@@ -985,8 +996,9 @@ def filterbank_bounds(w, N, stride=1, *, progress=False) -> FilterbankBounds:
             report(done, J)
     if stride == 1 and use_fine_grid(T, N):
         r = scipy.fft.irfft(total, n=L)[:T]
-        A, B = (float(v) for v in _lp_extremes_from_lags(r, N))
-        return FilterbankBounds(N=N, J=J, T=T, stride=stride, A=A, B=B)
+        A, B, A_bin, B_bin = lp_extremes_from_lags(r, N, return_bins=True)
+        return FilterbankBounds(N=N, J=J, T=T, stride=stride, A=max(float(A), 0.0),
+                                B=float(B), A_bin=int(A_bin), B_bin=int(B_bin))
     if stride == 1:
         total = _lp_from_power(total, L, T, N)
     A, B = (float(v) for v in _bounds_of_blocks(total, J, T, stride))

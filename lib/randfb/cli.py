@@ -508,9 +508,9 @@ def _plot_bounds(w, result, path, sample_rate):
     from .plotting import color_of
 
     r = result
-    curves = bound_curves(w, r.N, r.stride)
+    freqs, curves = bound_curves(w, r.N, r.stride)
     scale = sample_rate if sample_rate else 1.0
-    freqs = np.arange(curves.shape[0]) * scale / r.N
+    freqs = freqs * scale
     floor = r.B * 1e-16 if r.B > 0 else 1e-300  # 0 drawn at round-off level, not -inf
 
     def db(x):

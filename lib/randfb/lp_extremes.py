@@ -219,8 +219,38 @@ def _best_over_bins(draw_of_cell, f_a, f_b, a, b, lo, hi, evaluate,
         draw_of_cell = np.repeat(draw_of_cell, SPLIT)
 
 
-def lp_extremes_from_lags(r, N):
+class _WhereRecorder:
+    """Wraps an evaluator and remembers, per draw, the bin of the best signed value seen.
+
+    The refinement's running best is the maximum of the values it evaluated, so the bin
+    of the largest value this recorder saw is a bin where the extreme is reached.
+    """
+
+    def __init__(self, evaluate, sign, n_draws):
+        self.evaluate, self.sign = evaluate, sign
+        self.best = np.full(n_draws, -np.inf)
+        self.where = np.zeros(n_draws, dtype=np.int64)
+
+    def __call__(self, d, k):
+        v = self.evaluate(d, k)
+        d, k = np.asarray(d), np.asarray(k)
+        s = self.sign * v
+        top = np.full(self.best.shape, -np.inf)
+        np.maximum.at(top, d, s)
+        hit = np.flatnonzero(s == top[d])
+        draws, first = np.unique(d[hit], return_index=True)
+        better = top[draws] > self.best[draws]
+        draws, first = draws[better], hit[first[better]]
+        self.best[draws] = s[first]
+        self.where[draws] = k[first]
+        return v
+
+
+def lp_extremes_from_lags(r, N, *, return_bins=False):
     """``(min, max)`` of ``LP[k]`` over the bins ``k = 0..N/2``, from the summed lags ``r``.
+
+    With ``return_bins=True``, also the bins where they are reached (the first one found
+    when several bins share the extreme value): ``(A, B, A_bin, B_bin)``.
 
     Parameters
     ----------
@@ -249,7 +279,11 @@ def lp_extremes_from_lags(r, N):
     c = _coefficients(r.reshape(-1, T))
     D = c.shape[0]
     if T == 1:
-        return c[:, 0].reshape(batch).copy(), c[:, 0].reshape(batch).copy()
+        A, B = c[:, 0].reshape(batch).copy(), c[:, 0].reshape(batch).copy()
+        if return_bins:
+            zero = np.zeros(batch, dtype=np.int64)
+            return A, B, zero, zero.copy()
+        return A, B
     L = fine_grid_length(T)
     if L >= N:  # nothing to gain: the exact N-point transform
         lags = r.reshape(-1, T)
@@ -257,7 +291,10 @@ def lp_extremes_from_lags(r, N):
         circular = np.zeros((D, N))  # folded onto N points (aliased when 2T - 1 > N)
         np.add.at(circular, (slice(None), np.arange(1 - T, T) % N), full)
         lp = scipy.fft.rfft(circular, axis=-1).real
-        return lp.min(axis=-1).reshape(batch), lp.max(axis=-1).reshape(batch)
+        A, B = lp.min(axis=-1).reshape(batch), lp.max(axis=-1).reshape(batch)
+        if return_bins:
+            return A, B, lp.argmin(axis=-1).reshape(batch), lp.argmax(axis=-1).reshape(batch)
+        return A, B
     circular = np.zeros((D, L))
     circular[:, :T] = r.reshape(-1, T)
     circular[:, L - T + 1:] = r.reshape(-1, T)[:, 1:][:, ::-1]
@@ -273,15 +310,16 @@ def lp_extremes_from_lags(r, N):
     positions = np.arange(L // 2 + 1) * (N / L)
     positions[-1] = N / 2
     bins = np.arange(D)
-    results = []
+    results, where = [], []
     for sign in (-1.0, 1.0):
         f = sign * grid
         i_best = f.argmax(axis=-1)
         k0 = np.clip(np.rint(positions[i_best]), 0, half).astype(np.int64)
-        best = sign * evaluate(bins, k0)
+        exact = _WhereRecorder(evaluate, sign, D) if return_bins else evaluate
+        best = sign * exact(bins, k0)
 
-        def signed(d, k, sign=sign):
-            return sign * evaluate(d, k)
+        def signed(d, k, sign=sign, exact=exact):
+            return sign * exact(d, k)
 
         # Level 0, pruned on the grid itself: cell i is [x_i, x_{i+1}], width N / L.
         keep = (np.maximum(f[:, :-1], f[:, 1:])
@@ -293,5 +331,9 @@ def lp_extremes_from_lags(r, N):
         best = _best_over_bins(draw, f[draw, cell], f[draw, cell + 1], a, b, lo, hi,
                                signed, best, margin, tol)
         results.append(sign * best)
+        if return_bins:
+            where.append(exact.where.reshape(batch))
     A, B = results
+    if return_bins:
+        return A.reshape(batch), B.reshape(batch), where[0], where[1]
     return A.reshape(batch), B.reshape(batch)
