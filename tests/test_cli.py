@@ -407,17 +407,34 @@ def test_python_dash_m_randfb(tmp_path):
 
 # ------------------------------------------------------------- the documented commands
 
-BOOK_PAGE = Path(__file__).resolve().parents[1] / "book" / "calculator.md"
+README = Path(__file__).resolve().parents[1] / "README.md"
+BOOK_PAGE = Path(__file__).resolve().parents[1] / "book" / "calculator.ipynb"
 
 
 def documented_commands():
-    """The ``$ randfb ...`` lines of the console blocks on the book page."""
-    blocks = re.findall(r"```console\n(.*?)```", BOOK_PAGE.read_text(), flags=re.S)
-    return [line[2:] for block in blocks for line in block.splitlines()
-            if line.startswith("$ randfb ")]
+    """The ``randfb ...`` lines of the README's calculator section (the book page runs
+    its own commands when it is built, and checks what they print)."""
+    section = README.read_text().split("## Stability calculator", 1)[1].split("\n## ")[0]
+    blocks = re.findall(r"```bash\n(.*?)```", section, flags=re.S)
+    return [line.split("#")[0].strip() for block in blocks
+            for line in block.splitlines() if line.startswith("randfb ")]
 
 
-def test_the_book_page_commands_run(tmp_path, monkeypatch, capsys, rng):
+def test_the_book_page_runs_its_commands_and_shows_their_output():
+    """The page is a notebook: each command runs at build time in a cell whose input is
+    removed and whose output (the command and what it printed) is shown."""
+    cells = json.loads(BOOK_PAGE.read_text())["cells"]
+    shown = [c for c in cells if c["cell_type"] == "code"
+             and "randfb_command(" in "".join(c["source"])
+             and "remove-input" in c["metadata"].get("tags", [])]
+    assert len(shown) >= 9
+    sources = "".join("".join(c["source"]) for c in shown)
+    for phrase in ("init --J 40 --T 1024 --N 1024", "--N {N_long}", "--plot", "--json",
+                   "status=2"):
+        assert phrase in sources, phrase
+
+
+def test_the_readme_calculator_commands_run(tmp_path, monkeypatch, capsys, rng):
     commands = documented_commands()
     assert len(commands) >= 4 and {c.split()[1] for c in commands} == {"init", "bounds"}
     monkeypatch.chdir(tmp_path)

@@ -425,7 +425,7 @@ def _frequency_text(result, k, sample_rate) -> str:
         return "0" if x == 0 else _significant(x, digits)
 
     def hz(b):
-        return f"{number(b * sample_rate / N, 4)} Hz"
+        return f"{b * sample_rate / N:.4g} Hz"  # 78 Hz, 3922 Hz, 24.36 Hz
 
     if d == 1:
         text = f"bin {k} of N = {N} ({number(k / N, 3)} cycles/sample"
