@@ -683,8 +683,9 @@ def build_parser() -> argparse.ArgumentParser:
     bounds.add_argument("--layer", default=None, metavar="NAME",
                         help="the tensor to read in a file that holds several, e.g. "
                              "conv1.weight (a dotted key of a state dict, or a key of the "
-                             ".npz or .safetensors file); without it a file with several "
-                             "candidates is refused with their names and shapes")
+                             ".npz or .safetensors file); without it the one tensor that "
+                             "can be a first layer (one input channel) is read, and a file "
+                             "with several is refused with their names and shapes")
     bounds.add_argument("--sr", type=_sample_rate, default=None, metavar="HZ",
                         help="sample rate in Hz: where A and B are reached is then also "
                              "given in Hz")

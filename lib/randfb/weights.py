@@ -23,8 +23,12 @@ function the file names (``os.system``, ``eval``...). Following the idea of PyTo
 ``torch.load(weights_only=True)``, the checkpoint reader here is a restricted unpickler
 that resolves only the names a state dict needs, ``torch._utils._rebuild_tensor_v2``
 (and ``_rebuild_parameter``), the ``torch.*Storage`` types and
-``collections.OrderedDict``, to inert stand-ins of its own, and refuses every other
-global before anything is called. The tensor data are then read from the zip's
+``collections.OrderedDict``, to inert stand-ins of its own. Every other global
+(``argparse.Namespace`` of Lightning's ``hyper_parameters``, NumPy scalars, but also
+``os.system``) is never imported, called or constructed: it becomes an inert
+placeholder that only records what the pickle does with it, so the tensors of a real
+training checkpoint can be read, and asking for an object built from such a global
+(or a file holding nothing else) is refused, naming it. The tensor data are read from the zip's
 ``data/<key>`` entries, honouring the dtype, the storage offset, the sizes and the
 strides of each tensor. The ``.safetensors`` format is documented and small (an 8-byte
 little-endian header length, a JSON header giving each tensor's dtype, shape and byte
@@ -783,15 +787,17 @@ def load_weights(path, layer=None) -> np.ndarray:
         ``.npy``; ``.npz``; a PyTorch zip checkpoint (``.pt``/``.pth``, any suffix:
         the format is recognised from the content) holding a tensor or a state dict,
         possibly nested; or ``.safetensors``. PyTorch checkpoints are read without
-        torch, by a restricted unpickler that refuses every global other than the
-        tensor, storage and ``OrderedDict`` rebuilders, so loading a file runs no code
-        from it.
+        torch, by a restricted unpickler that resolves only the tensor, storage and
+        ``OrderedDict`` rebuilders and records every other global as an inert
+        placeholder, never called: loading a file runs no code from it.
     layer : str or None
         Name of the tensor in a file that holds several: a key of the ``.npz`` or of
         the ``.safetensors`` header, or a dotted key into a (nested) state dict such as
         ``"conv1.weight"`` or ``"model.conv1.weight"``. With None, a file with one
-        tensor, or one tensor of two or more dimensions, gives that one; several
-        candidates are refused with their names and shapes (convolution-shaped first).
+        tensor, or one tensor that can be a first layer (a convolution with one input
+        channel or, if there is none, a matrix ``(J, T)``), gives that one; several are
+        refused with their names and shapes (at most 12, then "and k more"). A name
+        that is not in the file gets the closest one as a suggestion.
 
     Returns
     -------
@@ -802,8 +808,9 @@ def load_weights(path, layer=None) -> np.ndarray:
     ValueError
         One line saying what was found and what is expected: a missing or unreadable
         file, an unknown format, a legacy (non-zip) or TorchScript PyTorch file, a
-        pickle that names any other global (e.g. ``os.system``), a tensor name not in
-        the file, several candidates without ``layer``, another layout (e.g.
+        requested object (or a file of nothing but objects) built from a global other
+        than the tensor rebuilders (e.g. ``os.system``), a tensor name not in the file,
+        several candidates without ``layer``, another layout (e.g.
         ``in_channels > 1``), a non-float or unknown dtype, NaN or inf.
     TypeError
         ``path`` is not a file name, or ``layer`` not a string.
