@@ -23,8 +23,8 @@ import sys
 from dataclasses import dataclass
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
+from ._threads import single_blas_thread
 from ._validation import (
     as_generator,
     check_int,
@@ -166,7 +166,7 @@ def deviation_curves(
     exact, cantelli, chernoff = np.empty(n_T), np.empty(n_T), np.empty(n_T)
     # Imhof's integrals are many small matrix-vector products: on a busy two-core
     # machine OpenBLAS's own threads only get in the way (as in randfb.simulate).
-    with threadpool_limits(limits=1, user_api="blas"):
+    with single_blas_thread():
         for k, T in enumerate(T_list):
             T = int(T)
             if stride == 1:

@@ -34,8 +34,8 @@ from collections import OrderedDict
 import numpy as np
 import scipy.fft
 import scipy.linalg
-from threadpoolctl import threadpool_limits
 
+from ._threads import single_blas_thread
 from ._validation import (
     check_filter_shape,
     check_int,
@@ -288,7 +288,7 @@ def symmetric_toeplitz_eigenvalues(r) -> np.ndarray:
         plus = np.block([[plus, border[:, None]], [border[None, :], r[:1, None]]])
     # One BLAS thread: multi-threaded LAPACK at these sizes loses more to contention on
     # a busy two-core machine than it gains (measured: up to 100x slower under load).
-    with threadpool_limits(limits=1, user_api="blas"):
+    with single_blas_thread():
         eig = [
             scipy.linalg.eigh(M, eigvals_only=True, driver="evr", check_finite=False)
             for M in (plus, minus)
@@ -344,7 +344,7 @@ def energy_eigenvalues(x, T, *, stride=1) -> np.ndarray:
     if stride == 1:
         lam = symmetric_toeplitz_eigenvalues(autocorrelation(x)[:T])
     else:
-        with threadpool_limits(limits=1, user_api="blas"):
+        with single_blas_thread():
             lam = scipy.linalg.eigh(_strided_energy_matrix(x, T, stride),
                                     eigvals_only=True, driver="evr", check_finite=False)
     # Q_{T,d} is positive semi-definite; rounding can leave tiny negative values.

@@ -28,8 +28,8 @@ import numpy as np
 import scipy.integrate
 import scipy.optimize
 import scipy.stats
-from threadpoolctl import threadpool_limits
 
+from ._threads import single_blas_thread
 from ._validation import (
     check_filter_shape,
     check_probability,
@@ -169,7 +169,7 @@ def _evaluate(q, weights, df, kind):
         out[~positive] = 0.0
     if positive.any():
         # One BLAS thread: the products here are small, and threads only add contention.
-        with threadpool_limits(limits=1, user_api="blas"):
+        with single_blas_thread():
             integral = _imhof_integral(flat[positive], a, h, kind)
         if kind == "sf":
             out[positive] = np.clip(0.5 + integral / np.pi, 0.0, 1.0)
