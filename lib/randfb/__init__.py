@@ -24,6 +24,7 @@ The numeric companion of the book on *Instabilities in Convnets for Raw Audio*
 * :mod:`randfb.depth`       pooling and a second random layer, by simulation
 * :mod:`randfb.calculator`  the stability calculator behind ``python -m randfb``
 * :mod:`randfb.weights`     trained first layers from .npy, .npz, .pt/.pth, .safetensors
+* :mod:`randfb.frontend`    a first layer on a task: log-energy features, softmax, gradients
 * :mod:`randfb.checks`      the chapters' checks: record each comparison, assert them all
 * :mod:`randfb.parameters`  validation of a chapter's parameters (the cell after `parameters`)
 * :mod:`randfb.plotting`    the book's plotting style (imports matplotlib; not loaded here)
@@ -193,4 +194,19 @@ __all__ = [
     "spectral_flatness",
     "tightness_penalty",
     "tightness_penalty_gradient",
+]
+
+# -- a first layer on a task (randfb.frontend)
+from .frontend import (  # noqa: E402
+    FrontEnd,
+    frozen_fold_accuracies,
+    log_energy_features,
+    log_energy_gradients,
+)
+
+__all__ += [
+    "FrontEnd",
+    "frozen_fold_accuracies",
+    "log_energy_features",
+    "log_energy_gradients",
 ]
