@@ -583,7 +583,8 @@ class FrontEnd(ClassifierMixin, BaseEstimator):
                     loss, d_coef, d_b, _, hits = softmax_loss_gradients(
                         z[idx], labels[idx], params["coef"], params["intercept"], p["alpha"])
                     grads = {"coef": d_coef, "intercept": d_b}
-                if not np.isfinite(loss):
+                if not (np.isfinite(loss) and all(np.all(np.isfinite(v))
+                                                  for v in params.values())):
                     raise FloatingPointError(
                         f"the loss became {loss} at step {len(losses)}: learning_rate "
                         f"= {p['learning_rate']} is too large for this model")
@@ -646,6 +647,7 @@ class FrontEnd(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         """The most probable class of each clip."""
+        self._check_fitted()
         return self.classes_[np.argmax(self.decision_function(X), axis=1)]
 
 
