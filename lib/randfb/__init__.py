@@ -24,6 +24,7 @@ The numeric companion of the book on *Instabilities in Convnets for Raw Audio*
 * :mod:`randfb.depth`       pooling and a second random layer, by simulation
 * :mod:`randfb.calculator`  the stability calculator behind ``python -m randfb``
 * :mod:`randfb.weights`     trained first layers from .npy, .npz, .pt/.pth, .safetensors
+* :mod:`randfb.tasks`       downstream tasks: spoken digits, pitched notes, their folds
 * :mod:`randfb.frontend`    a first layer on a task: log-energy features, softmax, gradients
 * :mod:`randfb.controlled_kappa` random banks whose median condition number is set
 * :mod:`randfb.layer_measures` a task layer's kappa, its input's kappa(Q_T), its movement
@@ -198,6 +199,11 @@ __all__ = [
     "tightness_penalty",
     "tightness_penalty_gradient",
 ]
+
+# Downstream tasks (data and folds).
+from .tasks import TaskData, load_digits, task_folds  # noqa: E402
+
+__all__ += ["TaskData", "load_digits", "task_folds"]
 
 # -- a first layer on a task (randfb.frontend)
 from .controlled_kappa import controlled_kappa_filterbank, controlled_kappa_strength  # noqa: E402
