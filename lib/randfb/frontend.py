@@ -53,6 +53,7 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from threadpoolctl import threadpool_limits
 
 from ._validation import as_generator, check_filters, check_int, check_positive
 from .training import tightness_penalty, tightness_penalty_gradient
@@ -607,7 +608,8 @@ class FrontEnd(ClassifierMixin, BaseEstimator):
         n = z.shape[0]
         C = np.inf if p["alpha"] == 0 else 1.0 / (p["alpha"] * n)
         clf = LogisticRegression(C=C, max_iter=p["max_iter"], tol=1e-8)
-        clf.fit(z, labels)
+        with threadpool_limits(1):  # small products: threads cost more than they give
+            clf.fit(z, labels)
         coef, intercept = clf.coef_, clf.intercept_
         if coef.shape[0] == 1:  # binary: scikit-learn keeps one row, logits (0, s)
             coef = np.vstack([-coef / 2, coef / 2])
@@ -719,7 +721,11 @@ def frozen_fold_accuracies(data_x, y, groups, W, *, stride, n_segments, C=1.0,
     model = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=1000))
     folds = list(LeaveOneGroupOut().split(features, y, groups))
     # LeaveOneGroupOut yields the groups in sorted order: fold i holds out held_out[i]
-    accuracies = cross_val_score(model, features, y, cv=folds, n_jobs=n_jobs)
+    # one BLAS thread per fit: at these sizes (hundreds of clips, J K features) threads
+    # cost more than they give (measured 8x slower with two threads on a busy machine);
+    # joblib's workers (n_jobs != 1) limit their own threads likewise
+    with threadpool_limits(1):
+        accuracies = cross_val_score(model, features, y, cv=folds, n_jobs=n_jobs)
     return (accuracies, held_out) if return_groups else accuracies
 
 
