@@ -46,6 +46,21 @@ def test_features_equal_the_naive_loop(J, T, stride, K, N):
     np.testing.assert_array_equal(chunked, f)
 
 
+def test_float32_features_and_training_agree_with_float64():
+    rng = np.random.default_rng(16)
+    x, W = rng.standard_normal((7, 256)), rng.standard_normal((4, 32))
+    f64 = log_energy_features(x, W, stride=8, n_segments=4)
+    f32 = log_energy_features(x, W, stride=8, n_segments=4, dtype=np.float32)
+    assert f32.dtype == np.float64
+    np.testing.assert_allclose(f32, f64, rtol=1e-5)
+    xt, yt = toy_task(n=30, N=64)
+    kw = dict(stride=2, n_segments=2, learn_filters=True, n_epochs=2, batch_size=10,
+              random_state=0)
+    a = FrontEnd(W[:, :8], **kw).fit(xt, yt)
+    b = FrontEnd(W[:, :8], **kw, dtype="float32").fit(xt, yt)
+    np.testing.assert_allclose(b.filters_, a.filters_, rtol=1e-4, atol=1e-5)
+
+
 def test_per_filter_gain_adds_a_constant_that_standardisation_removes():
     rng = np.random.default_rng(1)
     x, W = rng.standard_normal((20, 64)), rng.standard_normal((3, 8))
@@ -246,6 +261,8 @@ W_OK = np.random.default_rng(14).standard_normal((2, 8))
     (dict(stride=2, n_segments=2, eps_rel=-1.0), "eps_rel"),
     (dict(stride=2, n_segments=2, eps_rel=np.nan), "eps_rel"),
     (dict(stride=2, n_segments=2, chunk_clips=0), "chunk_clips"),
+    (dict(stride=2, n_segments=2, dtype=np.int32), "dtype"),
+    (dict(stride=2, n_segments=2, dtype="double precision"), "dtype"),
 ])
 def test_features_refuse_bad_layouts(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -285,6 +302,7 @@ def test_zero_floor_on_a_silent_segment_is_refused():
     (dict(random_state=-1), ValueError, "random_state"),
     (dict(random_state="seed"), TypeError, "random_state"),
     (dict(stride=3), ValueError, "stride"),
+    (dict(dtype="float16"), ValueError, "dtype"),
 ])
 def test_estimator_refuses_bad_hyper_parameters_at_fit(kwargs, error, match):
     model = FrontEnd(W_OK, **{"stride": 2, "n_segments": 2, **kwargs})  # __init__ stores
