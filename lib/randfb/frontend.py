@@ -437,7 +437,9 @@ class FrontEnd(ClassifierMixin, BaseEstimator):
     the root-mean-square tap of the initial bank: a bank ``c W0`` then follows the
     trajectory ``c W(t)`` with the same classifier (features shift by ``2 log c``, which
     the standardisation removes; the gradient scales by ``1 / c``), so the step size
-    does not depend on the bank's overall gain (unless ``tightness > 0``).
+    does not depend on the bank's overall gain: exactly for SGD (tested), for Adam up
+    to its floor ``1e-8`` in the denominator, and not with ``tightness > 0``, whose
+    penalty has a scale of its own.
 
     Parameters
     ----------
