@@ -325,6 +325,34 @@ def test_estimator_refuses_bad_labels_and_unfitted_use():
         model.predict(np.ones((2, 64)))
 
 
+@pytest.mark.parametrize("change, error, match", [
+    (dict(labels=np.array([0, 1, 2, 0])), ValueError, "0..C-1"),
+    (dict(labels=np.array([0.0, 1.0, 0.0, 1.0])), ValueError, "labels must be 4 integers"),
+    (dict(labels=np.array([0, 1])), ValueError, "labels must be 4 integers"),
+    (dict(coef=np.ones((1, 4))), ValueError, "C >= 2"),
+    (dict(coef=np.ones((2, 5))), ValueError, "coef must have shape"),
+    (dict(coef=np.full((2, 4), np.nan)), ValueError, "coef must contain only finite"),
+    (dict(coef=np.array([["a"] * 4] * 2)), TypeError, "coef must hold real numbers"),
+    (dict(intercept=np.ones(3)), ValueError, "intercept must have shape"),
+    (dict(mean=np.ones(3)), ValueError, "mean must have shape"),
+    (dict(scale=np.zeros(4)), ValueError, "scale must be > 0"),
+    (dict(alpha=-1.0), ValueError, "alpha"),
+    (dict(tightness=np.inf), ValueError, "tightness"),
+])
+def test_gradients_refuse_bad_classifier_arrays(change, error, match):
+    args = dict(labels=np.array([0, 1, 0, 1]), coef=np.ones((2, 4)), intercept=np.zeros(2),
+                mean=np.zeros(4), scale=np.ones(4))
+    args.update({k: v for k, v in change.items() if k in args})
+    rest = {k: v for k, v in change.items() if k not in args}
+    with pytest.raises(error, match=match):
+        log_energy_gradients(X_OK, args["labels"], W_OK, args["coef"], args["intercept"],
+                             args["mean"], args["scale"], stride=2, n_segments=2, **rest)
+    if not rest and "mean" not in change and "scale" not in change:
+        with pytest.raises(error, match=match):
+            softmax_loss_gradients(np.ones((4, 4)), args["labels"], args["coef"],
+                                   args["intercept"], 0.0)
+
+
 def test_divergence_is_reported():
     x, y = toy_task(n=30, N=64)
     model = FrontEnd(np.random.default_rng(15).standard_normal((3, 8)), stride=2,

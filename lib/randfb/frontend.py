@@ -261,6 +261,35 @@ def _softmax(logits):
     return p, log_p
 
 
+def _check_classifier(labels, coef, intercept, n, D):
+    """Check the classifier's arrays against ``n`` clips and ``D`` features."""
+    def real(a, name, shape):
+        a = np.asarray(a)
+        if not np.issubdtype(a.dtype, np.number) or np.iscomplexobj(a):
+            raise TypeError(f"{name} must hold real numbers, got dtype {a.dtype}")
+        a = a.astype(np.float64)
+        if a.shape != shape:
+            raise ValueError(f"{name} must have shape {shape}, got {a.shape}")
+        if not np.all(np.isfinite(a)):
+            raise ValueError(f"{name} must contain only finite values")
+        return a
+
+    coef = np.asarray(coef)
+    if coef.ndim != 2 or coef.shape[0] < 2:
+        raise ValueError(f"coef must have shape (C >= 2 classes, {D}), got {coef.shape}")
+    C = coef.shape[0]
+    coef = real(coef, "coef", (C, D))
+    intercept = real(intercept, "intercept", (C,))
+    labels = np.asarray(labels)
+    if labels.shape != (n,) or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"labels must be {n} integers (one per clip), got "
+                         f"{labels.dtype} of shape {labels.shape}")
+    if labels.min() < 0 or labels.max() >= C:
+        raise ValueError(f"labels must lie in 0..C-1 = 0..{C - 1}, got "
+                         f"{labels.min()}..{labels.max()}")
+    return labels, coef, intercept, real
+
+
 def softmax_loss_gradients(z, labels, coef, intercept, alpha):
     """Loss ``mean_c CE + alpha/2 ||coef||^2`` of a softmax classifier and its gradients.
 
@@ -294,6 +323,17 @@ def softmax_loss_gradients(z, labels, coef, intercept, alpha):
     >>> bool(np.isclose(loss, np.log(2)))
     True
     """
+    z = np.asarray(z, dtype=np.float64)
+    if z.ndim != 2:
+        raise ValueError(f"z must have shape (n, D), got {z.shape}")
+    labels, coef, intercept, _ = _check_classifier(labels, coef, intercept, *z.shape)
+    if not np.all(np.isfinite(z)):
+        raise ValueError("z must contain only finite values")
+    return _softmax_loss_gradients(z, labels, coef, intercept,
+                                   _check_nonnegative(alpha, "alpha"))
+
+
+def _softmax_loss_gradients(z, labels, coef, intercept, alpha):
     n = z.shape[0]
     logits = z @ coef.T + intercept
     p, log_p = _softmax(logits)
@@ -358,8 +398,15 @@ def log_energy_gradients(x, labels, W, coef, intercept, mean, scale, *, stride,
     W = _check_bank(W, N, name="W")
     stride, n_segments = _check_layout(N, W.shape[1], stride, n_segments)
     eps_rel = _check_nonnegative(eps_rel, "eps_rel")
-    return _loss_and_gradients(x, np.asarray(labels), W, coef, intercept, mean, scale,
-                               stride, n_segments, eps_rel, float(alpha), float(tightness))
+    D = W.shape[0] * n_segments
+    labels, coef, intercept, real = _check_classifier(labels, coef, intercept, x.shape[0], D)
+    mean = real(mean, "mean", (D,))
+    scale = real(scale, "scale", (D,))
+    if np.any(scale <= 0):
+        raise ValueError("scale must be > 0 everywhere (it divides the features)")
+    return _loss_and_gradients(x, labels, W, coef, intercept, mean, scale, stride,
+                               n_segments, eps_rel, _check_nonnegative(alpha, "alpha"),
+                               _check_nonnegative(tightness, "tightness"))
 
 
 def _loss_and_gradients(x, labels, W, coef, intercept, mean, scale, stride, n_segments,
@@ -369,7 +416,7 @@ def _loss_and_gradients(x, labels, W, coef, intercept, mean, scale, stride, n_se
     y, e, floor, frames = _forward(x, W, stride, n_segments, eps_rel, dtype, buffer)
     total = e + floor[:, :, None]
     z = (np.log(total).reshape(n, -1) - mean) / scale
-    loss, d_coef, d_intercept, d_z, n_correct = softmax_loss_gradients(
+    loss, d_coef, d_intercept, d_z, n_correct = _softmax_loss_gradients(
         z, labels, coef, intercept, alpha)
     grads = {"coef": d_coef, "intercept": d_intercept}
     a = (d_z / scale).reshape(n, J, n_segments) / total  # dLoss/de = dLoss/d(floor)
@@ -621,7 +668,7 @@ class FrontEnd(ClassifierMixin, BaseEstimator):
                         p["n_segments"], p["eps_rel"], p["alpha"], p["tightness"],
                         p["dtype"], buffer)
                 else:
-                    loss, d_coef, d_b, _, hits = softmax_loss_gradients(
+                    loss, d_coef, d_b, _, hits = _softmax_loss_gradients(
                         z[idx], labels[idx], params["coef"], params["intercept"], p["alpha"])
                     grads = {"coef": d_coef, "intercept": d_b}
                 if not (np.isfinite(loss) and all(np.all(np.isfinite(v))
@@ -655,7 +702,7 @@ class FrontEnd(ClassifierMixin, BaseEstimator):
             intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
         self.filters_ = p["W"].copy()
         self.coef_, self.intercept_ = coef, intercept
-        loss, *_ = softmax_loss_gradients(z, labels, coef, intercept, p["alpha"])
+        loss, *_ = _softmax_loss_gradients(z, labels, coef, intercept, p["alpha"])
         self.loss_curve_ = np.array([loss])
         self.accuracy_curve_ = np.array([np.mean(clf.predict(z) == labels)])
         self.n_iter_ = int(np.max(clf.n_iter_))
