@@ -163,6 +163,20 @@ def test_estimator_convention_clone_and_fitted_attributes():
     assert model.score(x, y) == np.mean(model.predict(x) == y)
 
 
+def test_frontend_runs_inside_scikit_learn_model_selection():
+    from sklearn.model_selection import cross_val_score
+
+    x, y = toy_task(n=60, N=64)
+    groups = np.repeat([0, 1, 2], 20)
+    W = np.random.default_rng(17).standard_normal((3, 8))
+    model = FrontEnd(W, stride=2, n_segments=2)
+    scores = cross_val_score(model, x, y, groups=groups, cv=LeaveOneGroupOut())
+    manual = [FrontEnd(W, stride=2, n_segments=2).fit(x[groups != g], y[groups != g])
+              .score(x[groups == g], y[groups == g]) for g in range(3)]
+    np.testing.assert_array_equal(scores, manual)
+    assert not hasattr(model, "coef_")  # cross_val_score fitted clones
+
+
 def test_string_labels_and_binary_task():
     x, y = toy_task(n=40, N=64, n_classes=2)
     labels = np.array(["low", "tilted"])[y]
