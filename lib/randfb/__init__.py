@@ -201,9 +201,9 @@ __all__ = [
 ]
 
 # Downstream tasks (data and folds).
-from .tasks import TaskData, load_digits, task_folds  # noqa: E402
+from .tasks import TaskData, load_digits, load_notes, task_folds  # noqa: E402
 
-__all__ += ["TaskData", "load_digits", "task_folds"]
+__all__ += ["TaskData", "load_digits", "load_notes", "task_folds"]
 
 # -- a first layer on a task (randfb.frontend)
 from .controlled_kappa import controlled_kappa_filterbank, controlled_kappa_strength  # noqa: E402
