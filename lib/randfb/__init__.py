@@ -27,6 +27,10 @@ The numeric companion of the book on *Instabilities in Convnets for Raw Audio*
 * :mod:`randfb.calculator`  the stability calculator behind ``python -m randfb``
 * :mod:`randfb.weights`     trained first layers from .npy, .npz, .pt/.pth, .safetensors
 * :mod:`randfb.tasks`       downstream tasks: spoken digits, pitched notes, their folds
+* :mod:`randfb.frontend`    a first layer on a task: log-energy features, softmax, gradients
+* :mod:`randfb.controlled_kappa` random banks whose median condition number is set
+* :mod:`randfb.layer_measures` a task layer's kappa, its input's kappa(Q_T), its movement
+* :mod:`randfb.parallel`    independent units of a sweep through joblib (or Dask)
 * :mod:`randfb.checks`      the chapters' checks: record each comparison, assert them all
 * :mod:`randfb.parameters`  validation of a chapter's parameters (the cell after `parameters`)
 * :mod:`randfb.plotting`    the book's plotting style (imports matplotlib; not loaded here)
@@ -50,6 +54,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "bound_variance": "chi2_extremes_variance frame_bound_variance_bounds lp_extremes_model_variance sample_variance_se",
     "checks": "Checks",
+    "controlled_kappa": "controlled_kappa_filterbank controlled_kappa_strength",
     "depth": "depth_energy_means DepthEnergies simulate_depth",
     "deviation_curves": "deviation_curves DeviationCurves plot_deviation_curves",
     "deviations": "cantelli_alpha chernoff_alpha notebook_chernoff_alpha",
@@ -57,9 +62,12 @@ _EXPORTS = {
     "extremes": "asymptotic_bounds chi2_extremes independent_chi2_extremes kappa_tilde lp_extremes_model",
     "filterbank": "filterbank_energy filterbank_matrix random_filterbank",
     "frames": "can_be_frame condition_number frame_bounds kappa_from_bounds kappa_moment_threshold littlewood_paley polyphase_matrices",
+    "frontend": "FrontEnd frozen_fold_accuracies log_energy_features log_energy_gradients",
     "gchisq": "energy_pdf energy_quantile energy_tail gchisq_pdf gchisq_sf",
     "handcrafted": "filter_peak_frequencies gammatone_filterbank mel_filterbank",
+    "layer_measures": "bank_kappa input_kappa relative_movement steps_to_threshold",
     "lpsum": "lp_bin_correlation lp_bin_variance lp_bin_weights lp_maximal_bounds sample_full_length_bounds",
+    "parallel": "run_parallel unit_seeds",
     "periodicity": "autocorrelation_energy autocorrelation_peak spectral_flatness",
     "recordings": "available_recordings load_recording",
     "relu": "relu_energy_moments relu_energy_variance_dense relu_impulse_moments relu_pooled_energy_mean relu_square_covariance relu_variance_parts simulate_relu_energy",
