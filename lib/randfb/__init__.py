@@ -70,7 +70,7 @@ _EXPORTS = {
     "parallel": "run_parallel unit_seeds",
     "periodicity": "autocorrelation_energy autocorrelation_peak spectral_flatness",
     "recordings": "available_recordings load_recording",
-    "relu": "relu_energy_moments relu_energy_variance_dense relu_impulse_moments relu_pooled_energy_mean relu_square_covariance relu_variance_parts simulate_relu_energy",
+    "relu": "relu_energy_moments relu_energy_variance_dense relu_impulse_moments relu_minimising_signal relu_minimum_relative_variance relu_pooled_energy_mean relu_square_covariance relu_variance_parts simulate_relu_energy",
     "scaling": "condition_summary filters_for_condition FiltersNeeded fit_log_constant large_deviation_limit log_constant_for_limit nested_frame_bounds simulate_frame_bounds_nested",
     "signals": "brownian_noise impulse nyquist_sine",
     "simulate": "simulate_energy simulate_frame_bounds",
