@@ -194,3 +194,30 @@ __all__ = [
     "tightness_penalty",
     "tightness_penalty_gradient",
 ]
+
+# Statistics for the downstream tasks (book/downstream.ipynb): intervals over units.
+from .task_stats import (  # noqa: E402
+    Interval,
+    bootstrap_ci,
+    equivalence_margin,
+    group_means,
+    holm,
+    paired_difference,
+    sign_flip_pvalue,
+    slope_ci,
+    steps_summary,
+    unit_slopes,
+)
+
+__all__ += [
+    "Interval",
+    "bootstrap_ci",
+    "equivalence_margin",
+    "group_means",
+    "holm",
+    "paired_difference",
+    "sign_flip_pvalue",
+    "slope_ci",
+    "steps_summary",
+    "unit_slopes",
+]
