@@ -24,6 +24,7 @@ The numeric companion of the book on *Instabilities in Convnets for Raw Audio*
 * :mod:`randfb.depth`       pooling and a second random layer, by simulation
 * :mod:`randfb.calculator`  the stability calculator behind ``python -m randfb``
 * :mod:`randfb.weights`     trained first layers from .npy, .npz, .pt/.pth, .safetensors
+* :mod:`randfb.tasks`       downstream tasks: spoken digits, pitched notes, their folds
 * :mod:`randfb.checks`      the chapters' checks: record each comparison, assert them all
 * :mod:`randfb.parameters`  validation of a chapter's parameters (the cell after `parameters`)
 * :mod:`randfb.plotting`    the book's plotting style (imports matplotlib; not loaded here)
@@ -194,6 +195,11 @@ __all__ = [
     "tightness_penalty",
     "tightness_penalty_gradient",
 ]
+
+# Downstream tasks (data and folds).
+from .tasks import TaskData, load_digits, task_folds  # noqa: E402
+
+__all__ += ["TaskData", "load_digits", "task_folds"]
 
 # Statistics for the downstream tasks (book/downstream.ipynb): intervals over units.
 from .task_stats import (  # noqa: E402

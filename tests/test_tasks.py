@@ -1,0 +1,411 @@
+"""Tests for the downstream tasks' data (``data/fsdd/``, ``data/notes/``), their loaders
+and folds (``randfb.tasks``), and the scripts that made the data.
+
+``data/README.md`` lists the SHA-256 of each folder's manifest; the tests parse it
+rather than repeating the values, check every shipped file against its manifest, and
+regenerate the data where the sources are available.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.io import wavfile
+
+import randfb
+from randfb import recordings, tasks
+from randfb.tasks import TaskData, load_digits, task_folds
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "data"
+README = DATA / "README.md"
+FSDD = DATA / "fsdd"
+FSDD_CLONE = REPO.parent / "shared" / "datasets" / "fsdd"  # a copy of the tag, if any
+MAX_FILE_BYTES = 2 * 1024 * 1024  # every shipped file is smaller than 2 MiB
+
+# Rows of data/README.md's manifest tables: | `folder/SHA256SUMS` | what | `sha` |
+MANIFEST_ROW = re.compile(
+    r"^\|\s*`(?P<file>[a-z0-9_]+/SHA256SUMS[.\w]*)`\s*\|[^|]*\|\s*`(?P<sha>[0-9a-f]{64})`\s*\|$"
+)
+
+
+def readme_manifests() -> dict[str, str]:
+    rows = {}
+    for line in README.read_text(encoding="utf-8").splitlines():
+        match = MANIFEST_ROW.match(line.strip())
+        if match:
+            rows[match["file"]] = match["sha"]
+    return rows
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_manifest(path: Path) -> dict[str, str]:
+    return {
+        name: digest
+        for digest, name in (
+            line.split("  ", 1) for line in path.read_text(encoding="utf-8").splitlines()
+        )
+    }
+
+
+def import_script(name: str):
+    """A script of data/ imported as a module, writing no .pyc."""
+    spec = importlib.util.spec_from_file_location(name, DATA / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up here
+    previous, sys.dont_write_bytecode = sys.dont_write_bytecode, True
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.dont_write_bytecode = previous
+    return module
+
+
+@pytest.fixture(scope="module")
+def make_digits():
+    yield import_script("make_digits")
+    sys.modules.pop("make_digits", None)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_digits()
+
+
+# --------------------------------------------------------------------------------------
+# data/fsdd/: the files, their manifests and data/README.md
+# --------------------------------------------------------------------------------------
+
+
+def test_readme_pins_the_manifests_that_the_loader_pins():
+    rows = readme_manifests()
+    assert rows["fsdd/SHA256SUMS.v1.0.10"] == tasks.FSDD_MANIFEST_SHA256
+    for name, digest in rows.items():
+        assert sha256((DATA / name).read_bytes()) == digest, name
+
+
+def test_fsdd_manifest_lists_every_shipped_file_with_its_checksum():
+    manifest = read_manifest(FSDD / "SHA256SUMS")
+    shipped = {
+        str(p.relative_to(FSDD))
+        for p in FSDD.rglob("*")
+        if p.is_file() and not p.name.startswith("SHA256SUMS")
+    }
+    assert set(manifest) == shipped
+    assert {"README.md", "COPYING"} <= shipped
+    for name, digest in manifest.items():
+        data = (FSDD / name).read_bytes()
+        assert sha256(data) == digest, name
+        assert len(data) < MAX_FILE_BYTES, name
+    assert {p.name for p in FSDD.iterdir() if p.is_file()} == {
+        "README.md", "COPYING", "SHA256SUMS", "SHA256SUMS.v1.0.10",
+    }  # fmt: skip
+
+
+def test_fsdd_subset_is_every_speaker_and_digit_takes_0_to_9(make_digits):
+    wavs = sorted(p.name for p in (FSDD / "recordings").iterdir())
+    assert wavs == make_digits.shipped_names(10)
+    assert len(wavs) == 6 * 10 * 10
+    full = read_manifest(FSDD / "SHA256SUMS.v1.0.10")
+    assert len(full) == 3000
+    shipped = read_manifest(FSDD / "SHA256SUMS")
+    for name in wavs:  # the shipped recordings are the tag's, byte for byte
+        assert shipped[f"recordings/{name}"] == full[f"recordings/{name}"]
+
+
+def test_fsdd_licence_notice_names_the_licence_source_and_changes():
+    notice = (FSDD / "COPYING").read_text(encoding="utf-8")
+    for phrase in (
+        "CC BY-SA 4.0",
+        "https://creativecommons.org/licenses/by-sa/4.0/",
+        "https://github.com/Jakobovski/free-spoken-digit-dataset",
+        "v1.0.10",
+        "Changes: none to the recordings",
+    ):
+        assert phrase in notice
+    assert "Creative Commons Attribution-ShareAlike 4.0" in (FSDD / "README.md").read_text()
+
+
+def test_fsdd_recordings_are_8khz_16bit_mono():
+    for path in sorted((FSDD / "recordings").glob("*_0.wav")):
+        rate, pcm = wavfile.read(path)
+        assert (rate, pcm.dtype, pcm.ndim) == (8000, np.int16, 1)
+
+
+@pytest.mark.skipif(not FSDD_CLONE.is_dir(), reason="no copy of FSDD v1.0.10 here")
+def test_make_digits_regenerates_the_subset_byte_for_byte(tmp_path, make_digits):
+    out = tmp_path / "fsdd"
+    make_digits.main([str(FSDD_CLONE), "--out", str(out)])
+    made = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    shipped = sorted(str(p.relative_to(FSDD)) for p in FSDD.rglob("*") if p.is_file())
+    assert made == shipped
+    for name in made:
+        assert (out / name).read_bytes() == (FSDD / name).read_bytes(), name
+
+
+@pytest.mark.skipif(not FSDD_CLONE.is_dir(), reason="no copy of FSDD v1.0.10 here")
+def test_make_digits_names_a_changed_or_missing_recording(tmp_path, make_digits):
+    clone = tmp_path / "clone"
+    (clone / "recordings").mkdir(parents=True)
+    shutil.copyfile(FSDD_CLONE / "README.md", clone / "README.md")
+    for path in (FSDD_CLONE / "recordings").glob("*.wav"):
+        (clone / "recordings" / path.name).symlink_to(path)
+    changed = clone / "recordings" / "3_theo_17.wav"
+    data = bytearray(changed.read_bytes())
+    data[-1] ^= 1
+    changed.unlink()
+    changed.write_bytes(bytes(data))
+    with pytest.raises(SystemExit) as error:
+        make_digits.main([str(clone), "--out", str(tmp_path / "out")])
+    assert str(error.value) == f"SHA-256 differs from v1.0.10: {changed}"
+    changed.unlink()
+    with pytest.raises(SystemExit) as error:
+        make_digits.main([str(clone), "--out", str(tmp_path / "out")])
+    assert str(error.value) == f"missing: {changed}"
+    with pytest.raises(SystemExit, match="is not a folder"):
+        make_digits.main([str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")])
+
+
+# --------------------------------------------------------------------------------------
+# load_digits
+# --------------------------------------------------------------------------------------
+
+
+def test_load_digits_shapes_labels_groups_and_order(digits):
+    assert isinstance(digits, TaskData)
+    assert digits.x.shape == (600, 8192) and digits.x.dtype == np.float64
+    assert digits.sr == 8000 and digits.N == 8192 and len(digits) == 600
+    assert digits.family is None
+    assert digits.y.dtype == np.int64 and digits.lengths.dtype == np.int64
+    speakers = ["george", "jackson", "lucas", "nicolas", "theo", "yweweler"]
+    expected = [
+        (f"{d}_{s}_{k}", d, s) for s in speakers for d in range(10) for k in range(10)
+    ]
+    assert digits.names == tuple(name for name, _, _ in expected)
+    np.testing.assert_array_equal(digits.y, [d for _, d, _ in expected])
+    np.testing.assert_array_equal(digits.groups, [s for _, _, s in expected])
+    np.testing.assert_allclose(np.linalg.norm(digits.x, axis=1), 1.0, rtol=1e-13)
+
+
+def test_load_digits_crop_and_pad_rule_against_the_files():
+    data = load_digits(N=4096, normalize=False)
+    raw = {}
+    for name in data.names:
+        rate, pcm = wavfile.read(FSDD / "recordings" / f"{name}.wav")
+        raw[name] = pcm.astype(np.float64) / 32768.0
+    lengths = np.array([raw[name].size for name in data.names])
+    np.testing.assert_array_equal(data.lengths, lengths)
+    long = [i for i, n in enumerate(lengths) if n > 4096 and (n - 4096) % 2 == 1]
+    short = [i for i, n in enumerate(lengths) if n < 4096]
+    assert long and short
+    for i in long + short[:20]:
+        clip = raw[data.names[i]]
+        if clip.size > 4096:
+            start = (clip.size - 4096) // 2  # centre crop, the extra sample at the end
+            np.testing.assert_array_equal(data.x[i], clip[start : start + 4096])
+        else:
+            np.testing.assert_array_equal(data.x[i, : clip.size], clip)
+            assert not np.any(data.x[i, clip.size :])
+
+
+def test_load_digits_takes_select_and_match_the_full_load(digits):
+    five = load_digits(takes=5)
+    assert len(five) == 300
+    assert all(name.rsplit("_", 1)[1] in "01234" for name in five.names)
+    chosen = load_digits(takes=[9, 2])
+    assert len(chosen) == 120
+    assert {name.rsplit("_", 1)[1] for name in chosen.names} == {"2", "9"}
+    position = {name: i for i, name in enumerate(digits.names)}
+    for subset in (five, chosen):
+        rows = [position[name] for name in subset.names]
+        np.testing.assert_array_equal(subset.x, digits.x[rows])
+        np.testing.assert_array_equal(subset.y, digits.y[rows])
+        np.testing.assert_array_equal(subset.groups, digits.groups[rows])
+    assert load_digits(takes=np.int64(1), N=np.int64(256)).x.shape == (60, 256)
+
+
+def test_task_data_take_keeps_every_field(digits):
+    theo = digits.take(digits.groups == "theo")
+    assert len(theo) == 100 and set(theo.groups) == {"theo"}
+    assert theo.names[0] == "0_theo_0" and theo.sr == 8000
+    picked = digits.take([5, 0])
+    assert picked.names == (digits.names[5], digits.names[0])
+    np.testing.assert_array_equal(picked.lengths, digits.lengths[[5, 0]])
+    with pytest.raises(ValueError, match="one entry per clip"):
+        TaskData(x=np.zeros((2, 4)), y=np.zeros(3), groups=np.zeros(2), sr=1, names=("a", "b"))
+
+
+@pytest.mark.skipif(not FSDD_CLONE.is_dir(), reason="no copy of FSDD v1.0.10 here")
+def test_load_digits_from_a_clone_reads_all_takes(digits):
+    full = load_digits(digits_dir=FSDD_CLONE, N=1024)
+    assert len(full) == 3000
+    shipped = load_digits(N=1024)
+    position = {name: i for i, name in enumerate(full.names)}
+    np.testing.assert_array_equal(full.x[[position[n] for n in shipped.names]], shipped.x)
+    assert len(load_digits(digits_dir=str(FSDD_CLONE), takes=[49], N=64)) == 60
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "pattern"),
+    [
+        ({"N": 0}, "N must be an integer >= 1 and <= 65536"),
+        ({"N": 65537}, "N must be an integer >= 1 and <= 65536"),
+        ({"N": 2.5}, "N must be an integer"),
+        ({"N": True}, "N must be an integer"),
+        ({"N": "8192"}, "N must be an integer"),
+        ({"takes": 0}, "takes must be an integer between 1 and 10"),
+        ({"takes": 11}, "takes must be an integer between 1 and 10"),
+        ({"takes": True}, "takes must be None, an integer or a list"),
+        ({"takes": 2.5}, "takes must be None, an integer or a list"),
+        ({"takes": "3"}, "takes must be None, an integer or a list"),
+        ({"takes": []}, "takes must not be an empty list"),
+        ({"takes": [10]}, "takes must list integers between 0 and 9"),
+        ({"takes": [-1]}, "takes must list integers between 0 and 9"),
+        ({"takes": [1.0]}, "takes must list integers between 0 and 9"),
+        ({"takes": [1, 1]}, "takes must not repeat a take"),
+        ({"digits_dir": 3}, "digits_dir must be None or the path of a clone"),
+        ({"digits_dir": "/nonexistent/fsdd"}, "digits_dir must be a clone"),
+        ({"normalize": "yes"}, "normalize must be True or False"),
+    ],
+)
+def test_load_digits_refuses_bad_arguments(kwargs, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        load_digits(**kwargs)
+
+
+def test_load_digits_refuses_a_folder_without_recordings(tmp_path):
+    with pytest.raises(ValueError, match="digits_dir must be a clone.*recordings"):
+        load_digits(digits_dir=tmp_path)
+
+
+def test_load_digits_silent_clip_after_cropping_is_a_clear_error():
+    # The centre sample of some clip is 0: at N = 1 that clip is silent.
+    with pytest.raises(ValueError, match=r"clip '.*' is silent at N = 1 samples"):
+        load_digits(N=1)
+    assert load_digits(N=1, normalize=False).x.shape == (600, 1)
+
+
+@pytest.fixture
+def data_copy(tmp_path, monkeypatch):
+    """A copy of data/fsdd/ in a folder that RANDFB_DATA points at."""
+    shutil.copytree(FSDD, tmp_path / "fsdd")
+    monkeypatch.setenv(recordings.DATA_ENV_VAR, str(tmp_path))
+    return tmp_path / "fsdd"
+
+
+def _one_line(error: pytest.ExceptionInfo) -> str:
+    message = str(error.value)
+    assert "\n" not in message
+    assert error.value.__cause__ is None and error.value.__suppress_context__
+    return message
+
+
+def test_missing_digit_file_names_it_and_the_command(data_copy):
+    (data_copy / "recordings" / "4_lucas_7.wav").unlink()
+    with pytest.raises(FileNotFoundError) as error:
+        load_digits()
+    message = _one_line(error)
+    assert str(data_copy / "recordings" / "4_lucas_7.wav") in message
+    assert "python data/make_digits.py PATH_TO_CLONE" in message
+    assert len(load_digits(takes=[0, 1])) == 120  # other takes still load
+
+
+def test_corrupt_digit_file_names_it_and_the_command(data_copy):
+    path = data_copy / "recordings" / "0_george_0.wav"
+    data = bytearray(path.read_bytes())
+    data[100] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError) as error:
+        load_digits()
+    message = str(error.value)
+    assert "\n" not in message
+    assert f"{path} is corrupt" in message
+    assert "python data/make_digits.py PATH_TO_CLONE" in message
+
+
+def test_corrupt_or_missing_manifest_is_a_clear_error(data_copy):
+    manifest = data_copy / "SHA256SUMS.v1.0.10"
+    manifest.write_text(manifest.read_text().replace("a", "b", 1))
+    with pytest.raises(ValueError, match=r"SHA256SUMS.v1.0.10 is corrupt .*make_digits"):
+        load_digits()
+    manifest.unlink()
+    with pytest.raises(FileNotFoundError, match=r"SHA256SUMS.v1.0.10 is missing"):
+        load_digits()
+
+
+@pytest.mark.skipif(not FSDD_CLONE.is_dir(), reason="no copy of FSDD v1.0.10 here")
+def test_corrupt_file_in_a_clone_says_how_to_restore_it(tmp_path):
+    clone = tmp_path / "clone"
+    (clone / "recordings").mkdir(parents=True)
+    for path in (FSDD_CLONE / "recordings").glob("*_49.wav"):
+        shutil.copyfile(path, clone / "recordings" / path.name)
+    victim = clone / "recordings" / "9_nicolas_49.wav"
+    victim.write_bytes(victim.read_bytes()[:-2])
+    with pytest.raises(ValueError) as error:
+        load_digits(digits_dir=clone, takes=[49])
+    assert f"{victim} is corrupt" in str(error.value)
+    assert f"git -C {clone} checkout v1.0.10" in str(error.value)
+    with pytest.raises(FileNotFoundError, match=r"0_george_0.wav is missing"):
+        load_digits(digits_dir=clone, takes=[0])
+
+
+# --------------------------------------------------------------------------------------
+# task_folds
+# --------------------------------------------------------------------------------------
+
+
+def test_digit_folds_leave_one_speaker_out(digits):
+    folds = task_folds(digits.groups)
+    assert len(folds) == 6
+    seen = []
+    for train, test in folds:
+        speakers_test = set(digits.groups[test])
+        assert len(speakers_test) == 1
+        assert speakers_test.isdisjoint(digits.groups[train])  # no shared speaker
+        assert np.intersect1d(train, test).size == 0
+        assert train.size + test.size == 600 and test.size == 100
+        assert np.all(np.diff(train) > 0) and np.all(np.diff(test) > 0)
+        seen.extend(test.tolist())
+    assert sorted(seen) == list(range(600))  # every clip is tested exactly once
+
+
+def test_folds_equal_scikit_learns_leave_one_group_out(digits):
+    model_selection = pytest.importorskip("sklearn.model_selection")
+    ours = task_folds(digits.groups)
+    theirs = list(
+        model_selection.LeaveOneGroupOut().split(digits.x, digits.y, digits.groups)
+    )
+    assert len(ours) == len(theirs)
+    for (a, b), (c, d) in zip(ours, theirs, strict=True):
+        np.testing.assert_array_equal(a, c)
+        np.testing.assert_array_equal(b, d)
+
+
+@pytest.mark.parametrize(
+    ("groups", "pattern"),
+    [
+        (["a", "a"], "at least 2 distinct groups"),
+        ([], "at least 2 distinct groups"),
+        ([["a", "b"], ["b", "a"]], "1-D array"),
+        ("ab", "1-D array"),
+    ],
+)
+def test_task_folds_refuses_bad_groups(groups, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        task_folds(groups)
+
+
+def test_package_exports_the_task_names():
+    for name in ("TaskData", "load_digits", "task_folds"):
+        assert getattr(randfb, name) is getattr(tasks, name)
+        assert name in randfb.__all__
