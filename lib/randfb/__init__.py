@@ -25,6 +25,11 @@ The numeric companion of the book on *Instabilities in Convnets for Raw Audio*
 * :mod:`randfb.calculator`  the stability calculator behind ``python -m randfb``
 * :mod:`randfb.weights`     trained first layers from .npy, .npz, .pt/.pth, .safetensors
 * :mod:`randfb.tasks`       downstream tasks: spoken digits, pitched notes, their folds
+
+* :mod:`randfb.frontend`    a first layer on a task: log-energy features, softmax, gradients
+* :mod:`randfb.controlled_kappa` random banks whose median condition number is set
+* :mod:`randfb.layer_measures` a task layer's kappa, its input's kappa(Q_T), its movement
+* :mod:`randfb.parallel`    independent units of a sweep through joblib (or Dask)
 * :mod:`randfb.checks`      the chapters' checks: record each comparison, assert them all
 * :mod:`randfb.parameters`  validation of a chapter's parameters (the cell after `parameters`)
 * :mod:`randfb.plotting`    the book's plotting style (imports matplotlib; not loaded here)
@@ -226,4 +231,35 @@ __all__ += [
     "slope_ci",
     "steps_summary",
     "unit_slopes",
+]
+
+# -- a first layer on a task (randfb.frontend)
+from .controlled_kappa import controlled_kappa_filterbank, controlled_kappa_strength  # noqa: E402
+from .frontend import (  # noqa: E402
+    FrontEnd,
+    frozen_fold_accuracies,
+    log_energy_features,
+    log_energy_gradients,
+)
+from .layer_measures import (  # noqa: E402
+    bank_kappa,
+    input_kappa,
+    relative_movement,
+    steps_to_threshold,
+)
+from .parallel import run_parallel, unit_seeds  # noqa: E402
+
+__all__ += [
+    "bank_kappa",
+    "controlled_kappa_filterbank",
+    "controlled_kappa_strength",
+    "FrontEnd",
+    "frozen_fold_accuracies",
+    "input_kappa",
+    "log_energy_features",
+    "log_energy_gradients",
+    "relative_movement",
+    "run_parallel",
+    "steps_to_threshold",
+    "unit_seeds",
 ]
