@@ -25,11 +25,11 @@ The numeric companion of the book on *Instabilities in Convnets for Raw Audio*
 * :mod:`randfb.calculator`  the stability calculator behind ``python -m randfb``
 * :mod:`randfb.weights`     trained first layers from .npy, .npz, .pt/.pth, .safetensors
 * :mod:`randfb.tasks`       downstream tasks: spoken digits, pitched notes, their folds
-
 * :mod:`randfb.frontend`    a first layer on a task: log-energy features, softmax, gradients
 * :mod:`randfb.controlled_kappa` random banks whose median condition number is set
 * :mod:`randfb.layer_measures` a task layer's kappa, its input's kappa(Q_T), its movement
 * :mod:`randfb.parallel`    independent units of a sweep through joblib (or Dask)
+* :mod:`randfb.task_stats`  intervals over independent units, paired tests, Holm, equivalence
 * :mod:`randfb.checks`      the chapters' checks: record each comparison, assert them all
 * :mod:`randfb.parameters`  validation of a chapter's parameters (the cell after `parameters`)
 * :mod:`randfb.plotting`    the book's plotting style (imports matplotlib; not loaded here)

@@ -146,6 +146,8 @@ def _kappa(w, N):
 def _check_target(J, T, kappa, N):
     J, T = check_filter_shape(J, T)
     N = check_int(N, "N", minimum=T)
+    if isinstance(kappa, (str, bytes)):
+        raise TypeError(f"kappa must be a real number, got {kappa!r}")
     kappa = check_positive(kappa, "kappa")
     if not KAPPA_MIN <= kappa <= KAPPA_MAX:
         raise ValueError(

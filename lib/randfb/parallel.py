@@ -72,6 +72,10 @@ def unit_seeds(seed, n_units):
 
     Give unit ``i`` the seed ``unit_seeds(seed, n)[i]``: the draws of every unit come
     from one root seed, and unit ``i``'s draws do not depend on ``n`` or on the others.
+    The children are the ones ``SeedSequence(seed).spawn(n)`` gives, but made from
+    explicit spawn keys: unlike ``spawn``, this does not advance a counter in ``seed``,
+    so a unit that derives its own seeds with ``unit_seeds(unit_seed, k)`` gets the same
+    ones however often (and in whichever process) it runs.
 
     Parameters
     ----------
