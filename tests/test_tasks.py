@@ -8,6 +8,7 @@ regenerate the data where the sources are available.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import importlib.util
 import re
@@ -18,15 +19,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 from scipy.io import wavfile
+from scipy.signal import resample_poly
 
 import randfb
 from randfb import recordings, tasks
-from randfb.tasks import TaskData, load_digits, task_folds
+from randfb.tasks import TaskData, load_digits, load_notes, task_folds
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "data"
 README = DATA / "README.md"
 FSDD = DATA / "fsdd"
+NOTES = DATA / "notes"
 FSDD_CLONE = REPO.parent / "shared" / "datasets" / "fsdd"  # a copy of the tag, if any
 MAX_FILE_BYTES = 2 * 1024 * 1024  # every shipped file is smaller than 2 MiB
 
@@ -78,8 +81,25 @@ def make_digits():
 
 
 @pytest.fixture(scope="module")
+def make_notes():
+    yield import_script("make_notes")
+    sys.modules.pop("make_notes", None)
+    sys.modules.pop("make_recordings", None)
+
+
+@pytest.fixture(scope="module")
 def digits():
     return load_digits()
+
+
+@pytest.fixture(scope="module")
+def notes():
+    return load_notes()
+
+
+def notes_table() -> list[dict[str, str]]:
+    with open(NOTES / "notes.csv", encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
 
 
 # --------------------------------------------------------------------------------------
@@ -89,7 +109,9 @@ def digits():
 
 def test_readme_pins_the_manifests_that_the_loader_pins():
     rows = readme_manifests()
+    assert set(rows) == {"fsdd/SHA256SUMS", "fsdd/SHA256SUMS.v1.0.10", "notes/SHA256SUMS"}
     assert rows["fsdd/SHA256SUMS.v1.0.10"] == tasks.FSDD_MANIFEST_SHA256
+    assert rows["notes/SHA256SUMS"] == tasks.NOTES_MANIFEST_SHA256
     for name, digest in rows.items():
         assert sha256((DATA / name).read_bytes()) == digest, name
 
@@ -306,7 +328,9 @@ def data_copy(tmp_path, monkeypatch):
 def _one_line(error: pytest.ExceptionInfo) -> str:
     message = str(error.value)
     assert "\n" not in message
-    assert error.value.__cause__ is None and error.value.__suppress_context__
+    # No chained traceback from inside: raised fresh, or with `from None`.
+    assert error.value.__cause__ is None
+    assert error.value.__context__ is None or error.value.__suppress_context__
     return message
 
 
@@ -360,6 +384,213 @@ def test_corrupt_file_in_a_clone_says_how_to_restore_it(tmp_path):
 
 
 # --------------------------------------------------------------------------------------
+# data/notes/: the files, notes.csv and the script
+# --------------------------------------------------------------------------------------
+
+
+def test_notes_manifest_lists_every_shipped_file_with_its_checksum():
+    manifest = read_manifest(NOTES / "SHA256SUMS")
+    shipped = {
+        str(p.relative_to(NOTES)) for p in NOTES.rglob("*") if p.is_file()
+    } - {"SHA256SUMS"}
+    assert set(manifest) == shipped
+    assert {"notes.csv", "COPYING", "COPYING.fluidr3", "COPYING.timgm6mb"} <= shipped
+    for name, digest in manifest.items():
+        data = (NOTES / name).read_bytes()
+        assert sha256(data) == digest, name
+        assert len(data) < MAX_FILE_BYTES, name
+
+
+def test_notes_licence_files():
+    # The FluidR3 notice is the one already shipped for the recordings, byte for byte.
+    assert (NOTES / "COPYING.fluidr3").read_bytes() == (DATA / "COPYING.fluidr3").read_bytes()
+    assert "License: GPL-2" in (NOTES / "COPYING.timgm6mb").read_text(encoding="utf-8")
+    notice = (NOTES / "COPYING").read_text(encoding="utf-8")
+    for phrase in ("MIT", "General Public License", "data/COPYING.gpl2", "Changes"):
+        assert phrase in notice
+    assert "GNU GENERAL PUBLIC LICENSE" in (DATA / "COPYING.gpl2").read_text()
+
+
+def test_notes_table_labels_files_and_balance():
+    rows = notes_table()
+    assert len(rows) == 240
+    assert len({row["name"] for row in rows}) == 240
+    files = {str(p.relative_to(NOTES)) for p in NOTES.glob("*/*.wav")}
+    assert files == {f"{row['font']}/{row['name']}.wav" for row in rows}
+    for font in ("fluidr3", "timgm6mb"):
+        mine = [row for row in rows if row["font"] == font]
+        counts = np.bincount([int(row["pitch_class"]) for row in mine], minlength=12)
+        np.testing.assert_array_equal(counts, 10)  # 10 notes per pitch class and font
+        assert len({row["family"] for row in mine}) >= 10
+    for row in rows:
+        root, pitch_class = int(row["root_key"]), int(row["pitch_class"])
+        assert pitch_class == root % 12 and 36 <= root <= 96
+        assert row["name"] == (
+            f"{row['font']}_p{int(row['program']):03d}_k{root:03d}"
+            f"_s{int(row['sample_index']):04d}"
+        )
+        assert abs(int(row["pitch_correction_cents"])) <= 50
+    # No sample of one font is a sample of the other, byte for byte.
+    raw = {font: {r["raw_sha256"] for r in rows if r["font"] == font} for font in tasks.NOTES_FONTS}
+    assert not raw["fluidr3"] & raw["timgm6mb"]
+
+
+def test_notes_are_band_limited_alike_and_their_pitch_is_confirmed(make_notes):
+    fractions = {}
+    wrong_rejected = 0
+    rows = notes_table()
+    for row in rows:
+        rate, pcm = wavfile.read(NOTES / row["font"] / f"{row['name']}.wav")
+        assert (rate, pcm.dtype, pcm.ndim) == (11025, np.int16, 1)
+        assert pcm.size == int(row["points"]) <= 11025
+        assert np.abs(pcm).max() == make_notes.PEAK
+        x = pcm / 32768.0
+        power = np.abs(np.fft.rfft(x)) ** 2
+        freqs = np.fft.rfftfreq(x.size, 1 / rate)
+        fractions.setdefault(row["font"], []).append(power[freqs > 4750].sum() / power.sum())
+        root = int(row["root_key"])
+        assert make_notes.pitch_confirmed(x, root), row["name"]
+        wrong_rejected += not make_notes.pitch_confirmed(x, root + 1)
+    # Above the common stop band: at most -40 dB of each note's energy in both fonts
+    # (measured: -47 dB at worst; what remains is the leakage of the clips' edges).
+    for font, values in fractions.items():
+        assert max(values) < 1e-4, font
+    # The pitch check tells a semitone apart (measured: every note rejects root + 1).
+    assert wrong_rejected >= 0.95 * len(rows)
+
+
+def test_common_lowpass_meets_its_specification(make_notes):
+    from scipy.signal import freqz
+
+    freqs, response = freqz(make_notes.LOWPASS, worN=1 << 14, fs=make_notes.SR)
+    gain_db = 20 * np.log10(np.abs(response) + 1e-300)
+    assert np.all(np.abs(gain_db[freqs <= 4250]) < 0.006)
+    assert np.all(gain_db[freqs >= 4750] < -65.0)
+    np.testing.assert_allclose(make_notes.LOWPASS, make_notes.LOWPASS[::-1])  # linear phase
+
+
+SOUNDFONTS = [
+    Path("/usr/share/sounds/sf2/FluidR3_GM.sf2"),
+    Path("/usr/share/sounds/sf2/TimGM6mb.sf2"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not all(p.is_file() for p in SOUNDFONTS),
+    reason="apt-get install fluid-soundfont-gm timgm6mb-soundfont",
+)
+def test_make_notes_regenerates_the_notes_byte_for_byte(tmp_path, make_notes):
+    out = tmp_path / "notes"
+    out.mkdir()
+    manifest = make_notes.make_notes(out, verbose=False)
+    assert make_notes.compare_with_shipped(manifest) == []
+    made = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    shipped = sorted(str(p.relative_to(NOTES)) for p in NOTES.rglob("*") if p.is_file())
+    assert made == shipped
+    for name in made:
+        assert (out / name).read_bytes() == (NOTES / name).read_bytes(), name
+
+
+# --------------------------------------------------------------------------------------
+# load_notes
+# --------------------------------------------------------------------------------------
+
+
+def test_load_notes_shapes_labels_groups_and_order(notes):
+    rows = {row["name"]: row for row in notes_table()}
+    assert notes.x.shape == (240, 8192) and notes.sr == 11025 and len(notes) == 240
+    assert notes.names[:120] == tuple(sorted(n for n in rows if n.startswith("fluidr3")))
+    assert notes.names[120:] == tuple(sorted(n for n in rows if n.startswith("timgm6mb")))
+    np.testing.assert_array_equal(notes.groups, ["fluidr3"] * 120 + ["timgm6mb"] * 120)
+    np.testing.assert_array_equal(notes.y, [int(rows[n]["pitch_class"]) for n in notes.names])
+    np.testing.assert_array_equal(notes.family, [rows[n]["family"] for n in notes.names])
+    np.testing.assert_array_equal(notes.lengths, [int(rows[n]["points"]) for n in notes.names])
+    np.testing.assert_allclose(np.linalg.norm(notes.x, axis=1), 1.0, rtol=1e-13)
+
+
+def test_load_notes_crop_pad_and_resampling_rule_against_the_files():
+    for sr, N in ((11025, 4096), (11025, 11025 + 7), (8000, 6000)):
+        data = load_notes(N=N, sr=sr, fonts="fluidr3", normalize=False)
+        for i in (0, 57, 119):
+            rate, pcm = wavfile.read(NOTES / "fluidr3" / f"{data.names[i]}.wav")
+            clip = pcm / 32768.0
+            if sr != rate:
+                clip = resample_poly(clip, 320, 441)  # 8000 / 11025
+            assert data.lengths[i] == clip.size
+            kept = min(N, clip.size)
+            np.testing.assert_array_equal(data.x[i, :kept], clip[:kept])  # from the start
+            assert not np.any(data.x[i, kept:])  # zeros at the end
+
+
+def test_load_notes_font_selection(notes):
+    for fonts in ("timgm6mb", ["timgm6mb"], ("fluidr3", "timgm6mb"), ["timgm6mb", "fluidr3"]):
+        data = load_notes(fonts=fonts)
+        chosen = [fonts] if isinstance(fonts, str) else list(fonts)
+        assert set(data.groups) == set(chosen)
+        rows = [i for i, g in enumerate(notes.groups) if g in chosen]
+        np.testing.assert_array_equal(data.x, notes.x[rows])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "pattern"),
+    [
+        ({"N": 0}, "N must be an integer >= 1 and <= 65536"),
+        ({"N": 1.5}, "N must be an integer"),
+        ({"sr": 0}, "sr must be an integer >= 1 and <= 11025"),
+        ({"sr": 22050}, "sr must be an integer >= 1 and <= 11025"),
+        ({"sr": "8000"}, "sr must be an integer"),
+        ({"sr": True}, "sr must be an integer"),
+        ({"fonts": "fluid"}, "fonts must be names among"),
+        ({"fonts": [3]}, "fonts must be names among"),
+        ({"fonts": 3}, "fonts must be None, a font name or a list"),
+        ({"fonts": []}, "fonts must name at least one"),
+        ({"fonts": ["fluidr3", "fluidr3"]}, "fonts must not repeat a font"),
+        ({"normalize": 1}, "normalize must be True or False"),
+    ],
+)
+def test_load_notes_refuses_bad_arguments(kwargs, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        load_notes(**kwargs)
+
+
+@pytest.fixture
+def notes_copy(tmp_path, monkeypatch):
+    """A copy of data/notes/ in a folder that RANDFB_DATA points at."""
+    shutil.copytree(NOTES, tmp_path / "notes")
+    monkeypatch.setenv(recordings.DATA_ENV_VAR, str(tmp_path))
+    return tmp_path / "notes"
+
+
+@pytest.mark.parametrize("target", ["timgm6mb/first.wav", "notes.csv", "SHA256SUMS"])
+def test_missing_note_file_names_it_and_the_command(notes_copy, target):
+    if target == "timgm6mb/first.wav":
+        target = f"timgm6mb/{sorted(p.name for p in (notes_copy / 'timgm6mb').iterdir())[0]}"
+    (notes_copy / target).unlink()
+    with pytest.raises(FileNotFoundError) as error:
+        load_notes()
+    message = _one_line(error)
+    assert f"{notes_copy / target} is missing" in message
+    assert "python data/make_notes.py" in message
+
+
+@pytest.mark.parametrize("target", ["fluidr3/last.wav", "notes.csv", "SHA256SUMS"])
+def test_corrupt_note_file_names_it_and_the_command(notes_copy, target):
+    if target == "fluidr3/last.wav":
+        target = f"fluidr3/{sorted(p.name for p in (notes_copy / 'fluidr3').iterdir())[-1]}"
+    path = notes_copy / target
+    data = bytearray(path.read_bytes())
+    data[-3] ^= 0x10
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError) as error:
+        load_notes()
+    message = str(error.value)
+    assert "\n" not in message
+    assert f"{path} is corrupt" in message
+    assert "python data/make_notes.py" in message
+
+
+# --------------------------------------------------------------------------------------
 # task_folds
 # --------------------------------------------------------------------------------------
 
@@ -377,6 +608,16 @@ def test_digit_folds_leave_one_speaker_out(digits):
         assert np.all(np.diff(train) > 0) and np.all(np.diff(test) > 0)
         seen.extend(test.tolist())
     assert sorted(seen) == list(range(600))  # every clip is tested exactly once
+
+
+def test_note_folds_are_font_to_font_both_ways(notes):
+    folds = task_folds(notes.groups)
+    assert len(folds) == 2
+    (train_a, test_a), (train_b, test_b) = folds
+    assert set(notes.groups[train_a]) == {"timgm6mb"} and set(notes.groups[test_a]) == {"fluidr3"}
+    assert set(notes.groups[train_b]) == {"fluidr3"} and set(notes.groups[test_b]) == {"timgm6mb"}
+    np.testing.assert_array_equal(train_a, test_b)
+    np.testing.assert_array_equal(train_b, test_a)
 
 
 def test_folds_equal_scikit_learns_leave_one_group_out(digits):
@@ -406,6 +647,6 @@ def test_task_folds_refuses_bad_groups(groups, pattern):
 
 
 def test_package_exports_the_task_names():
-    for name in ("TaskData", "load_digits", "task_folds"):
+    for name in ("TaskData", "load_digits", "load_notes", "task_folds"):
         assert getattr(randfb, name) is getattr(tasks, name)
         assert name in randfb.__all__

@@ -202,9 +202,9 @@ __all__ = [
 ]
 
 # Downstream tasks (data and folds).
-from .tasks import TaskData, load_digits, task_folds  # noqa: E402
+from .tasks import TaskData, load_digits, load_notes, task_folds  # noqa: E402
 
-__all__ += ["TaskData", "load_digits", "task_folds"]
+__all__ += ["TaskData", "load_digits", "load_notes", "task_folds"]
 
 # Statistics for the downstream tasks (book/downstream.ipynb): intervals over units.
 from .task_stats import (  # noqa: E402

@@ -21,22 +21,25 @@ Used by: book/downstream.ipynb (the downstream tasks).
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from fractions import Fraction
 from numbers import Integral
 from pathlib import Path
 
 import numpy as np
 from scipy.io import wavfile
+from scipy.signal import resample_poly
 
 from ._validation import check_int
 from .recordings import data_dir
 
-__all__ = ["TaskData", "load_digits", "task_folds"]
+__all__ = ["TaskData", "load_digits", "load_notes", "task_folds"]
 
 #: Sample rate of the FSDD recordings, in Hz.
 DIGITS_SR = 8000
@@ -52,11 +55,19 @@ FSDD_TAG = "v1.0.10"
 FSDD_MANIFEST = "SHA256SUMS.v1.0.10"
 FSDD_MANIFEST_SHA256 = "04e1baae96c6a26e39c623f2b01d0182ddae627ba0ac02a3cdc17ba2af99fd9b"
 
+#: Sample rate of the shipped notes (Hz), and the two fonts (short names, sorted).
+NOTES_SR = 11025
+NOTES_FONTS = ("fluidr3", "timgm6mb")
+#: Manifest of ``data/notes/`` (``sha256sum`` format), and its SHA-256.
+NOTES_MANIFEST = "SHA256SUMS"
+NOTES_MANIFEST_SHA256 = "e4470288814c4e09dec1a2fd50447de7caa47e949d991e6a852ae53db73b80d7"
+
 #: Longest clip length accepted (samples): far beyond every clip (digits <= 2.3 s at
 #: 8 kHz, notes <= 1 s at 11025 Hz); a larger N would only add zeros.
 MAX_N = 65536
 
 _MAKE_DIGITS = "python data/make_digits.py PATH_TO_CLONE"
+_MAKE_NOTES = "python data/make_notes.py"
 _DIGIT_NAME = re.compile(r"^(?P<digit>\d)_(?P<speaker>[a-z]+)_(?P<take>\d+)$")
 
 
@@ -369,6 +380,145 @@ def load_digits(
         groups=np.array([m["speaker"] for m in parsed]),
         sr=DIGITS_SR,
         names=names,
+        lengths=np.array([clip.size for clip in clips], dtype=np.int64),
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Pitched notes
+# --------------------------------------------------------------------------------------
+
+
+def _check_fonts(fonts) -> list[str]:
+    if fonts is None:
+        return list(NOTES_FONTS)
+    chosen = [fonts] if isinstance(fonts, str) else fonts
+    if not isinstance(chosen, Iterable) or isinstance(chosen, bytes):
+        raise ValueError(
+            f"fonts must be None, a font name or a list of {list(NOTES_FONTS)}, got {fonts!r}"
+        )
+    chosen = list(chosen)
+    if not chosen:
+        raise ValueError(f"fonts must name at least one of {list(NOTES_FONTS)}")
+    for font in chosen:
+        if not isinstance(font, str) or font not in NOTES_FONTS:
+            raise ValueError(f"fonts must be names among {list(NOTES_FONTS)}, got {font!r}")
+    if len(set(chosen)) != len(chosen):
+        raise ValueError(f"fonts must not repeat a font, got {chosen}")
+    return [font for font in NOTES_FONTS if font in chosen]
+
+
+def load_notes(
+    *,
+    N: int = 8192,  # noqa: N803 (the book's symbol)
+    sr: int = NOTES_SR,
+    fonts=None,
+    normalize: bool = True,
+) -> TaskData:
+    """Pitched notes of two SoundFonts at a fixed length, labelled by pitch class.
+
+    The notes (``data/notes/``, made by ``data/make_notes.py``; details in
+    ``data/README.md``) are 120 recorded samples of each of the General MIDI SoundFonts
+    FluidR3 GM (MIT) and TimGM6mb (GPL-2), 10 per pitch class, spread over the General
+    MIDI instrument families (13 in FluidR3, 12 in TimGM6mb): one second of the raw
+    sample (looped samples repeat their loop), resampled to 11025 Hz and band-limited
+    by one low-pass for both fonts (flat to 4.25 kHz, >= 65 dB down above 4.75 kHz),
+    so that a model cannot tell the fonts apart by their bandwidth. The label is the
+    pitch class of the sample's root key (the key at which a SoundFont player sounds it
+    unshifted), confirmed by its spectrum.
+
+    Each note is scaled to [-1, 1), resampled to ``sr`` if that is not 11025 Hz
+    (:func:`scipy.signal.resample_poly`, exact rational ratio), and brought to ``N``
+    samples: **cropped from the start** if longer (the first ``N`` samples, the attack
+    kept), **zero-padded at the end** if shorter; then, with ``normalize`` (the
+    default), divided by its Euclidean norm. Every file's SHA-256 is checked against
+    ``data/notes/SHA256SUMS``, whose own SHA-256 is pinned here.
+
+    Parameters
+    ----------
+    N : int, default 8192
+        Length of every clip in samples, 1 <= N <= 65536 (8192 is 0.74 s at 11025 Hz;
+        every note lasts at most 1 s).
+    sr : int, default 11025
+        Sample rate of the result in Hz, 1 <= sr <= 11025 (the shipped rate; a higher
+        rate would add no band).
+    fonts : None, str or list of str, default None
+        ``None`` for both fonts, or the fonts to load among ``'fluidr3'`` and
+        ``'timgm6mb'``.
+    normalize : bool, default True
+        Divide every clip (after cropping or padding) by its Euclidean norm.
+
+    Returns
+    -------
+    TaskData
+        ``x`` (n_clips, N), ``y`` the pitch class (C = 0, ..., B = 11), ``groups`` the
+        font, ``family`` the General MIDI instrument family, ``sr``, ``names`` such as
+        ``"fluidr3_p040_k067_s0123"`` (font, program, root key, sample index),
+        ``lengths`` the notes' own lengths at ``sr``. Sorted by font, then name.
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range (the message names it and the allowed values),
+        if a file's SHA-256 differs from the manifest (the message names the file and
+        the command that regenerates it), or if a clip is silent after cropping.
+    FileNotFoundError
+        If a file is missing (the message names it and the command that regenerates
+        it).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from randfb import load_notes
+    >>> notes = load_notes(N=4096)
+    >>> notes.x.shape, notes.sr, np.unique(notes.groups).tolist()
+    ((240, 4096), 11025, ['fluidr3', 'timgm6mb'])
+    >>> np.bincount(notes.y[notes.groups == "timgm6mb"]).tolist()
+    [10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10]
+    """
+    N = _check_int(N, "N", 1, MAX_N)  # noqa: N806
+    sr = _check_int(sr, "sr", 1, NOTES_SR)
+    chosen = _check_fonts(fonts)
+    normalize = _check_bool(normalize, "normalize")
+    folder = data_dir() / "notes"
+    remedy = f"regenerate data/notes/ with: {_MAKE_NOTES}"
+    manifest = _read_manifest(folder / NOTES_MANIFEST, NOTES_MANIFEST_SHA256, _MAKE_NOTES)
+    table = folder / "notes.csv"
+    try:
+        raw_table = table.read_bytes()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{table} is missing; {remedy}") from None
+    if hashlib.sha256(raw_table).hexdigest() != manifest["notes.csv"]:
+        raise ValueError(f"{table} is corrupt (SHA-256 differs from its manifest); {remedy}")
+    rows = [
+        row
+        for row in csv.DictReader(io.StringIO(raw_table.decode("utf-8")))
+        if row["font"] in chosen
+    ]
+    rows.sort(key=lambda row: (NOTES_FONTS.index(row["font"]), row["name"]))
+    ratio = Fraction(sr, NOTES_SR)
+    clips = []
+    for row in rows:
+        relative = f"{row['font']}/{row['name']}.wav"
+        path = folder / relative
+        rate, pcm = _read_checked_wav(path, manifest[relative], remedy)
+        if rate != NOTES_SR or pcm.dtype != np.int16 or pcm.ndim != 1:
+            raise ValueError(f"{path} is not 11025 Hz 16-bit mono PCM; {remedy}")
+        clip = pcm.astype(np.float64) / 32768.0
+        if ratio != 1:
+            clip = resample_poly(clip, ratio.numerator, ratio.denominator)
+        clips.append(clip)
+    names = tuple(row["name"] for row in rows)
+    x = _fit_length(clips, N, centre=False)
+    if normalize:
+        x = _unit_energy(x, names)
+    return TaskData(
+        x=x,
+        y=np.array([int(row["pitch_class"]) for row in rows], dtype=np.int64),
+        groups=np.array([row["font"] for row in rows]),
+        sr=sr,
+        names=names,
+        family=np.array([row["family"] for row in rows]),
         lengths=np.array([clip.size for clip in clips], dtype=np.int64),
     )
 
