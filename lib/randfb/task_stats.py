@@ -9,8 +9,9 @@ resamples units, never clips within a unit:
 
 * :func:`group_means` averages per-clip values (correct or not) within each unit;
 * :func:`bootstrap_ci` is the bootstrap interval of the mean (or median) over units,
-  by default the *expanded* percentile interval of Hesterberg (2015), whose coverage for
-  the mean of normal units is that of Student's t interval, also with few units;
+  by default the *expanded* percentile interval of Hesterberg (2015), which widens the
+  percentile interval to Student's t width: for the mean of 6 normal units at 95 % it
+  covered 0.925 in the tests' simulation, against 0.85 for the plain percentile one;
 * :func:`paired_difference` is the interval of the mean difference of two arms measured
   on the same units (same folds, same filter draws), and :func:`sign_flip_pvalue` its
   exact one-sided sign-flip (randomisation) test;
@@ -200,10 +201,11 @@ def bootstrap_ci(unit_values, *, statistic: str = "mean", level: float = 0.95,
     Hesterberg's expanded percentile interval: the percentile interval of the mean is
     about ``mean +- z s_plug / sqrt(n)`` with the plug-in standard deviation
     ``s_plug = s sqrt((n-1)/n)``, which covers less than ``level`` when ``n`` is small
-    (about 0.87 for ``n = 6`` normal units at ``level = 0.95``); the expansion restores
-    Student's coverage. Quantiles are order statistics of the resamples (lower for
-    ``low``, higher for ``high``), so infinite values (censored runs) are allowed with
-    ``statistic="median"``.
+    (about 0.87 for ``n = 6`` normal units at ``level = 0.95``); the expansion brings
+    the coverage close to Student's (0.925 measured for ``n = 6``, the bootstrap
+    distribution of so few units being discrete). Quantiles are order statistics of
+    the resamples (lower for ``low``, higher for ``high``), so infinite values
+    (censored runs) are allowed with ``statistic="median"``.
 
     Parameters
     ----------
