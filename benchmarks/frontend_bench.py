@@ -12,6 +12,8 @@ them, otherwise Gaussian clips of the same shape):
 * frozen features of 300 clips: ``randfb.log_energy_features`` (target: under 0.5 s)
   against ``loop_features``, the same features with a Python loop over clips and, inside
   it, over filters (one matrix-vector product of a clip's frames per filter);
+* both also with ``dtype=float32`` (frames and the two large products in single
+  precision);
 * one epoch of learned training on 250 clips in minibatches of 128 (Adam):
   ``FrontEnd(learn_filters=True)``, timed as the difference between a 3-epoch and a
   1-epoch fit divided by 2 (so the standardisation pass at the start of ``fit`` is not
@@ -44,11 +46,12 @@ EPS_REL = randfb.frontend.EPS_REL
 
 
 def clips(n_clips, seed):
-    """The first ``n_clips`` spoken digits if the package ships them, else Gaussian clips."""
+    """``n_clips`` spoken digits if the package ships them, else Gaussian clips."""
     if hasattr(randfb, "load_digits"):
         data = randfb.load_digits(N=N)
-        if data.x.shape[0] >= n_clips:
-            return data.x[:n_clips], data.y[:n_clips], "spoken digits (randfb.load_digits)"
+        if data.x.shape[0] >= n_clips:  # spread over speakers and digits (files are sorted)
+            pick = np.linspace(0, data.x.shape[0] - 1, n_clips).round().astype(int)
+            return data.x[pick], data.y[pick], "spoken digits (randfb.load_digits)"
     rng = np.random.default_rng(seed)
     return rng.standard_normal((n_clips, N)), np.arange(n_clips) % 10, "Gaussian clips"
 
@@ -129,10 +132,22 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="60 / 50 clips, 2 rounds")
     parser.add_argument("--rounds", type=int, default=None, help="rounds (default 5)")
     parser.add_argument("--json", help="also write the timings to this file")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="BLAS threads (default: the library's own default)")
     args = parser.parse_args(argv)
+    if args.threads is not None:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(args.threads):
+            return run(args)
+    return run(args)
+
+
+def run(args):
     rounds = args.rounds or (2 if args.quick else 5)
     n_feat, n_epoch = (60, 50) if args.quick else (FEATURE_CLIPS, EPOCH_CLIPS)
-    print(f"load average before: {os.getloadavg()}", flush=True)
+    print(f"load average before: {os.getloadavg()}; BLAS threads: "
+          f"{args.threads or 'default'}", flush=True)
     W = randfb.random_filterbank(J, T, rng=0)
     x, y, source = clips(max(n_feat, n_epoch), seed=1)
     print(f"clips: {source}; J = {J}, T = {T}, d = {STRIDE}, K = {K}, N = {N}")
@@ -159,35 +174,45 @@ def main(argv=None):
           f"{epoch_error:.2e} (relative to their movement)")
     ok = feature_error <= 1e-9 and epoch_error <= 1e-9
 
-    results = {"rounds": rounds, "source": source, "feature_clips": n_feat,
+    results = {"rounds": rounds, "threads": args.threads, "source": source, "feature_clips": n_feat,
                "epoch_clips": n_epoch, "feature_error": feature_error,
                "epoch_error": epoch_error}
-    timings = {name: [] for name in ("features", "features_loop", "fit1", "fit3", "epoch_loop")}
+    names = ("features", "features32", "features_loop", "fit1", "fit3", "fit1_32", "fit3_32",
+             "epoch_loop")
+    timings = {name: [] for name in names}
     for _ in range(rounds):  # interleaved: load hits every implementation alike
         for name, fn in (
             ("features", lambda: randfb.log_energy_features(x[:n_feat], W, stride=STRIDE,
                                                             n_segments=K)),
+            ("features32", lambda: randfb.log_energy_features(
+                x[:n_feat], W, stride=STRIDE, n_segments=K, dtype=np.float32)),
             ("features_loop", lambda: loop_features(x[:n_feat], W)),
             ("fit1", lambda: randfb.FrontEnd(W, n_epochs=1, **kw).fit(xe, ye)),
             ("fit3", lambda: randfb.FrontEnd(W, n_epochs=3, **kw).fit(xe, ye)),
+            ("fit1_32", lambda: randfb.FrontEnd(W, n_epochs=1, dtype="float32", **kw).fit(xe, ye)),
+            ("fit3_32", lambda: randfb.FrontEnd(W, n_epochs=3, dtype="float32", **kw).fit(xe, ye)),
             ("epoch_loop", lambda: loop_epochs(xe, labels, W, zero, np.zeros(classes.size),
                                                two.mean_, two.scale_, orders[:1], rates)),
         ):
             timings[name].append(best_time(fn, 1)[0])
     best = {name: min(t) for name, t in timings.items()}
     epoch = max((best["fit3"] - best["fit1"]) / 2, 0.0)
-    results.update({"best": best, "epoch": epoch, "timings": timings})
+    epoch32 = max((best["fit3_32"] - best["fit1_32"]) / 2, 0.0)
+    results.update({"best": best, "epoch": epoch, "epoch32": epoch32, "timings": timings})
     print(f"load average after: {os.getloadavg()}")
     print(f"frozen features, {n_feat} clips: randfb {best['features']:.3f} s "
           f"(target {FEATURE_TARGET} s at 300 clips), loop {best['features_loop']:.3f} s, "
-          f"ratio {best['features_loop'] / best['features']:.1f}x")
+          f"ratio {best['features_loop'] / best['features']:.1f}x; float32 "
+          f"{best['features32']:.3f} s, ratio {best['features_loop'] / best['features32']:.1f}x")
     print(f"one learned epoch, {n_epoch} clips: randfb {epoch:.3f} s (3-epoch minus 1-epoch "
           f"fit, / 2; target {EPOCH_TARGET} s at 250 clips); whole 1-epoch fit "
           f"{best['fit1']:.3f} s; loop {best['epoch_loop']:.3f} s, ratio "
-          f"{best['epoch_loop'] / max(epoch, 1e-9):.1f}x")
+          f"{best['epoch_loop'] / max(epoch, 1e-9):.1f}x; float32 {epoch32:.3f} s, ratio "
+          f"{best['epoch_loop'] / max(epoch32, 1e-9):.1f}x")
     if not args.quick:
-        print(f"targets met: features {best['features'] < FEATURE_TARGET}, "
-              f"epoch {epoch < EPOCH_TARGET}")
+        print(f"targets met (float64): features {best['features'] < FEATURE_TARGET}, "
+              f"epoch {epoch < EPOCH_TARGET}; (float32): features "
+              f"{best['features32'] < FEATURE_TARGET}, epoch {epoch32 < EPOCH_TARGET}")
     if args.json:
         with open(args.json, "w") as handle:
             json.dump(results, handle, indent=2)

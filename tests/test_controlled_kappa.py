@@ -96,3 +96,15 @@ def test_strength_is_monotone_in_the_target():
 def test_refusals(args, kwargs, error, match):
     with pytest.raises(error, match=match):
         controlled_kappa_filterbank(*args, **kwargs)
+
+
+@pytest.mark.parametrize("g, a, s, error, match", [
+    (np.ones((2, 4)), np.ones(2), 1.0, ValueError, "a must hold 3"),
+    (np.ones((2, 4)), np.full(3, np.nan), 1.0, ValueError, "a must hold 3"),
+    (np.ones((2, 4)), np.ones(3), -1.0, ValueError, "s must be"),
+    (np.ones((2, 4)), np.ones(3), "big", TypeError, "s must be"),
+    (np.ones(4), np.ones(3), 1.0, ValueError, "g must have shape"),
+])
+def test_shaped_filterbank_refusals(g, a, s, error, match):
+    with pytest.raises(error, match=match):
+        shaped_filterbank(g, a, s)

@@ -46,6 +46,21 @@ def test_features_equal_the_naive_loop(J, T, stride, K, N):
     np.testing.assert_array_equal(chunked, f)
 
 
+def test_float32_features_and_training_agree_with_float64():
+    rng = np.random.default_rng(16)
+    x, W = rng.standard_normal((7, 256)), rng.standard_normal((4, 32))
+    f64 = log_energy_features(x, W, stride=8, n_segments=4)
+    f32 = log_energy_features(x, W, stride=8, n_segments=4, dtype=np.float32)
+    assert f32.dtype == np.float64
+    np.testing.assert_allclose(f32, f64, rtol=1e-5)
+    xt, yt = toy_task(n=30, N=64)
+    kw = dict(stride=2, n_segments=2, learn_filters=True, n_epochs=2, batch_size=10,
+              random_state=0)
+    a = FrontEnd(W[:, :8], **kw).fit(xt, yt)
+    b = FrontEnd(W[:, :8], **kw, dtype="float32").fit(xt, yt)
+    np.testing.assert_allclose(b.filters_, a.filters_, rtol=1e-4, atol=1e-5)
+
+
 def test_per_filter_gain_adds_a_constant_that_standardisation_removes():
     rng = np.random.default_rng(1)
     x, W = rng.standard_normal((20, 64)), rng.standard_normal((3, 8))
@@ -148,6 +163,20 @@ def test_estimator_convention_clone_and_fitted_attributes():
     assert model.score(x, y) == np.mean(model.predict(x) == y)
 
 
+def test_frontend_runs_inside_scikit_learn_model_selection():
+    from sklearn.model_selection import cross_val_score
+
+    x, y = toy_task(n=60, N=64)
+    groups = np.repeat([0, 1, 2], 20)
+    W = np.random.default_rng(17).standard_normal((3, 8))
+    model = FrontEnd(W, stride=2, n_segments=2)
+    scores = cross_val_score(model, x, y, groups=groups, cv=LeaveOneGroupOut())
+    manual = [FrontEnd(W, stride=2, n_segments=2).fit(x[groups != g], y[groups != g])
+              .score(x[groups == g], y[groups == g]) for g in range(3)]
+    np.testing.assert_array_equal(scores, manual)
+    assert not hasattr(model, "coef_")  # cross_val_score fitted clones
+
+
 def test_string_labels_and_binary_task():
     x, y = toy_task(n=40, N=64, n_classes=2)
     labels = np.array(["low", "tilted"])[y]
@@ -246,6 +275,8 @@ W_OK = np.random.default_rng(14).standard_normal((2, 8))
     (dict(stride=2, n_segments=2, eps_rel=-1.0), "eps_rel"),
     (dict(stride=2, n_segments=2, eps_rel=np.nan), "eps_rel"),
     (dict(stride=2, n_segments=2, chunk_clips=0), "chunk_clips"),
+    (dict(stride=2, n_segments=2, dtype=np.int32), "dtype"),
+    (dict(stride=2, n_segments=2, dtype="double precision"), "dtype"),
 ])
 def test_features_refuse_bad_layouts(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -285,6 +316,7 @@ def test_zero_floor_on_a_silent_segment_is_refused():
     (dict(random_state=-1), ValueError, "random_state"),
     (dict(random_state="seed"), TypeError, "random_state"),
     (dict(stride=3), ValueError, "stride"),
+    (dict(dtype="float16"), ValueError, "dtype"),
 ])
 def test_estimator_refuses_bad_hyper_parameters_at_fit(kwargs, error, match):
     model = FrontEnd(W_OK, **{"stride": 2, "n_segments": 2, **kwargs})  # __init__ stores
@@ -305,6 +337,34 @@ def test_estimator_refuses_bad_labels_and_unfitted_use():
     model.fit(X_OK, [0, 1, 0, 1])
     with pytest.raises(ValueError, match="N = 32"):
         model.predict(np.ones((2, 64)))
+
+
+@pytest.mark.parametrize("change, error, match", [
+    (dict(labels=np.array([0, 1, 2, 0])), ValueError, "0..C-1"),
+    (dict(labels=np.array([0.0, 1.0, 0.0, 1.0])), ValueError, "labels must be 4 integers"),
+    (dict(labels=np.array([0, 1])), ValueError, "labels must be 4 integers"),
+    (dict(coef=np.ones((1, 4))), ValueError, "C >= 2"),
+    (dict(coef=np.ones((2, 5))), ValueError, "coef must have shape"),
+    (dict(coef=np.full((2, 4), np.nan)), ValueError, "coef must contain only finite"),
+    (dict(coef=np.array([["a"] * 4] * 2)), TypeError, "coef must hold real numbers"),
+    (dict(intercept=np.ones(3)), ValueError, "intercept must have shape"),
+    (dict(mean=np.ones(3)), ValueError, "mean must have shape"),
+    (dict(scale=np.zeros(4)), ValueError, "scale must be > 0"),
+    (dict(alpha=-1.0), ValueError, "alpha"),
+    (dict(tightness=np.inf), ValueError, "tightness"),
+])
+def test_gradients_refuse_bad_classifier_arrays(change, error, match):
+    args = dict(labels=np.array([0, 1, 0, 1]), coef=np.ones((2, 4)), intercept=np.zeros(2),
+                mean=np.zeros(4), scale=np.ones(4))
+    args.update({k: v for k, v in change.items() if k in args})
+    rest = {k: v for k, v in change.items() if k not in args}
+    with pytest.raises(error, match=match):
+        log_energy_gradients(X_OK, args["labels"], W_OK, args["coef"], args["intercept"],
+                             args["mean"], args["scale"], stride=2, n_segments=2, **rest)
+    if not rest and "mean" not in change and "scale" not in change:
+        with pytest.raises(error, match=match):
+            softmax_loss_gradients(np.ones((4, 4)), args["labels"], args["coef"],
+                                   args["intercept"], 0.0)
 
 
 def test_divergence_is_reported():

@@ -43,7 +43,13 @@ import numpy as np
 import scipy.fft
 import scipy.optimize
 
-from ._validation import as_generator, check_filter_shape, check_int, check_positive
+from ._validation import (
+    as_generator,
+    check_filter_shape,
+    check_filters,
+    check_int,
+    check_positive,
+)
 from .frames import frame_bounds, kappa_from_bounds
 from .training import tightness_penalty_gradient
 
@@ -109,8 +115,23 @@ def shaped_filterbank(g, a, s):
     >>> bool(np.allclose(shaped_filterbank(g, np.ones(3), 0.0), g))
     True
     """
+    g = check_filters(g, name="g").astype(np.float64)
+    a = np.asarray(a, dtype=float)
+    if a.shape != (*g.shape[:-2], SHAPE_TERMS) or not np.all(np.isfinite(a)):
+        raise ValueError(f"a must hold {SHAPE_TERMS} finite shape coefficients per bank, "
+                         f"shape {(*g.shape[:-2], SHAPE_TERMS)}, got {a.shape}")
+    try:
+        s = float(s)
+    except (TypeError, ValueError):
+        raise TypeError(f"s must be a real number >= 0, got {s!r}") from None
+    if not np.isfinite(s) or s < 0:
+        raise ValueError(f"s must be a finite number >= 0, got {s}")
+    return _shaped(g, a, s)
+
+
+def _shaped(g, a, s):
     T = g.shape[-1]
-    u = _unit_shape(np.asarray(a, dtype=float), T)  # (..., T//2 + 1)
+    u = _unit_shape(a, T)  # (..., T//2 + 1)
     weights = np.full(T // 2 + 1, 2.0)
     weights[0] = 1.0
     if T % 2 == 0:
@@ -132,7 +153,7 @@ def _whitened(g):
 
 def _bank(g, a, s, tight=None):
     if s >= 0:
-        return shaped_filterbank(g, a, s)
+        return _shaped(g, a, s)
     if tight is None:
         tight = _whitened(g)
     return g + (-s) * (tight - g)

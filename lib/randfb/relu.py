@@ -101,14 +101,21 @@ def relu_square_covariance(c, a, b):
         a b g(rho),  g(rho) = rho^2 / 2 + h(rho) / 4,
         h(rho) = (2 / pi)((1 + 2 rho^2) arcsin rho + 3 rho sqrt(1 - rho^2)).
 
-    Pairs with ``a b = 0`` give 0. Arguments broadcast.
+    Pairs with ``a b = 0`` give 0. Arguments broadcast. A ``c`` with ``c^2 > a b`` (no
+    such Gaussian pair) is not refused: ``rho`` is clipped to ``[-1, 1]``, which absorbs
+    the rounding of covariances computed from data.
 
     Parameters
     ----------
     c : array_like
-        Covariance of ``u`` and ``v``, ``c^2 <= a b``.
-    a, b : array_like, >= 0
+        Covariance of ``u`` and ``v``, finite, ``c^2 <= a b``.
+    a, b : array_like, finite, >= 0
         Variances of ``u`` and ``v``.
+
+    Raises
+    ------
+    ValueError
+        If ``a`` or ``b`` is negative, or an argument is not finite.
 
     Returns
     -------
@@ -123,6 +130,9 @@ def relu_square_covariance(c, a, b):
     -1.0
     """
     c, a, b = (np.asarray(v, dtype=float) for v in (c, a, b))
+    for name, value in (("c", c), ("a", a), ("b", b)):
+        if not np.all(np.isfinite(value)):
+            raise ValueError(f"{name} must be finite (no NaN or inf)")
     if np.any(a < 0) or np.any(b < 0):
         raise ValueError("a and b (variances) must be >= 0")
     rho, ab = _correlation(c, a, b)

@@ -270,7 +270,9 @@ def kappa_crossing(J_values, mean_kappa, target, *, kappa_se=None):
     mean_kappa : sequence of float, > 0 (``inf`` allowed before the crossing)
     target : float > 0
     kappa_se : sequence of float >= 0, optional
-        Standard errors of ``mean_kappa``.
+        Standard errors of ``mean_kappa``; only the two entries around the crossing are
+        used, and they must be finite and >= 0 (others may be ``inf`` or NaN, as where
+        ``mean_kappa`` is infinite).
 
     Returns
     -------
@@ -281,7 +283,9 @@ def kappa_crossing(J_values, mean_kappa, target, *, kappa_se=None):
     ------
     ValueError
         If the grid does not bracket the crossing (the target is reached at the first
-        grid point, never reached, or the point before the crossing is not finite).
+        grid point, never reached, or the point before the crossing is not finite), if
+        ``J_values`` is not positive and strictly increasing (a repeated ``J`` included),
+        or if ``kappa_se`` is negative or not finite around the crossing.
 
     Examples
     --------
@@ -319,9 +323,10 @@ def kappa_crossing(J_values, mean_kappa, target, *, kappa_se=None):
     if kappa_se is None:
         return J_star, float("nan")
     se = np.asarray(kappa_se, dtype=float)
-    if se.shape != y.shape or np.any(se[i - 1 : i + 1] < 0):
-        raise ValueError("kappa_se must have the shape of mean_kappa, "
-                         "with entries >= 0")
+    used = se[i - 1 : i + 1] if se.shape == y.shape else se
+    if se.shape != y.shape or not np.all(np.isfinite(used)) or np.any(used < 0):
+        raise ValueError("kappa_se must have the shape of mean_kappa, with finite "
+                         "entries >= 0 at the two grid points around the crossing")
     d_y0 = (x1 - x0) * (yt - y1) / (y0 - y1) ** 2
     d_y1 = (x1 - x0) * (y0 - yt) / (y0 - y1) ** 2
     se_log = np.hypot(d_y0 * se[i - 1] / y[i - 1], d_y1 * se[i] / y[i])

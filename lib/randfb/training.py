@@ -329,7 +329,9 @@ def descent_curves(r, w0, target, steps, *, eta=None, damping=None) -> DescentCu
     w0 : array_like, shape (..., J, T)
         Initial filters; leading axes are a batch of starts (one eigendecomposition).
     damping : float >= 0, optional
-        Use the preconditioned descent of :func:`preconditioned_descent_filters`.
+        Use the preconditioned descent of :func:`preconditioned_descent_filters`, with
+        the same curves as its filters; ``damping = 0`` is refused when ``Q_T`` is
+        singular, as there (the preconditioner ``Q_T^{-1}`` does not exist).
 
     Returns
     -------
@@ -354,6 +356,8 @@ def descent_curves(r, w0, target, steps, *, eta=None, damping=None) -> DescentCu
         damping = _check_damping(damping)
         eta = _check_eta(eta, 1.0)
         epsilon = damping * float(np.mean(lam))
+        if epsilon == 0 and lam[0] == 0:  # as preconditioned_descent_filters
+            raise ValueError("damping must be > 0 when Q_T is singular")
         factor = 1.0 - eta * lam / (lam + epsilon) if epsilon > 0 else 1.0 - eta * (lam > 0)
     energy = np.sum(((w0 - target) @ U) ** 2, axis=-2)  # (..., T)
     powers = np.power.outer(factor, 2 * steps)  # (T, S)
@@ -373,6 +377,12 @@ def filterbank_fit_loss(r, w, target):
     Returns
     -------
     loss : ndarray, shape (...)
+
+    Notes
+    -----
+    ``r`` is not checked for positive semidefiniteness (that would cost an
+    eigendecomposition per call): the quadratic form is evaluated as given, and it is a
+    loss (``>= 0``) only when ``r`` is an autocorrelation.
 
     Examples
     --------
@@ -562,11 +572,21 @@ def penalised_descent_filters(r, w0, target, steps, *, beta, n_bins, eta):
         As in :func:`gradient_descent_filters`.
     steps : 1-D array of int >= 0
         Step counts at which the filters are recorded (sorted internally).
-    beta : array_like of float >= 0, shape (P,)
+    beta : array_like of finite float >= 0, shape (P,)
     n_bins : int >= T
         DFT bins of the penalty.
     eta : float > 0, or array_like of them, shape (P,)
-        Step size, one for all ``beta`` or one each.
+        Step size, one for all ``beta`` or one each (finite, > 0: ``eta = 0`` would
+        return ``W(0)`` at every step).
+
+    Raises
+    ------
+    ValueError
+        If ``r`` is no autocorrelation (``Q_T`` not positive semidefinite, or zero: the
+        data term would be unbounded below and the descent diverge), a ``beta`` is
+        negative or not finite, an ``eta`` is not a finite number > 0 or ``eta`` has
+        neither one entry nor one per ``beta``, or as in
+        :func:`gradient_descent_filters`.
 
     Returns
     -------
@@ -583,6 +603,7 @@ def penalised_descent_filters(r, w0, target, steps, *, beta, n_bins, eta):
     """
     w0, target = _check_pair(w0, target)
     T = w0.shape[1]
+    _toeplitz_eigenvalues(r, T)  # r must be an autocorrelation: Q_T PSD and nonzero
     Q = scipy.linalg.toeplitz(_check_autocorrelation(r, T))
     steps, _ = _check_steps(steps)
     steps = np.sort(steps)
@@ -590,7 +611,11 @@ def penalised_descent_filters(r, w0, target, steps, *, beta, n_bins, eta):
     if beta.ndim != 1 or not np.all(np.isfinite(beta)) or np.any(beta < 0):
         raise ValueError(f"beta must be a 1-D array of finite numbers >= 0, got {beta!r}")
     n_bins = _check_bins(n_bins, T)
-    eta = np.broadcast_to(np.asarray(eta, dtype=float), beta.shape)
+    eta = np.asarray(eta, dtype=float)
+    if eta.ndim > 1 or (eta.ndim == 1 and eta.shape != beta.shape):
+        raise ValueError(f"eta must be a number or one per beta ({beta.size}), got shape "
+                         f"{eta.shape}")
+    eta = np.broadcast_to(eta, beta.shape)
     if not np.all(np.isfinite(eta)) or np.any(eta <= 0):
         raise ValueError(f"eta must be a number > 0 or one per beta, got {eta!r}")
     w = np.broadcast_to(w0, (beta.size, *w0.shape)).copy()
