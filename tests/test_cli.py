@@ -290,7 +290,9 @@ def _bad_files(tmp_path):
     full = save(tmp_path, "full.npy", np.ones((4, 100)))
     truncated = tmp_path / "truncated.npy"
     truncated.write_bytes(full.read_bytes()[:200])
-    np.savez(tmp_path / "archive.npz", w=np.ones((2, 3)), b=np.ones((3, 1, 4)))
+    np.savez(tmp_path / "archive.npz", w=np.ones((2, 1, 3)), b=np.ones((3, 1, 4)),
+             deep=np.ones((3, 2, 4)))
+    (tmp_path / "zero_bytes.pt").write_bytes(b"")
     np.save(tmp_path / "objects.npy", np.array([[1.0, "a"]], dtype=object), allow_pickle=True)
     return {
         "missing": tmp_path / "missing.npy",
@@ -308,6 +310,8 @@ def _bad_files(tmp_path):
         "complex": save(tmp_path, "complex.npy", np.ones((2, 3), complex)),
         "long": save(tmp_path, "long.npy", np.ones((2, 40))),
         "ok": save(tmp_path, "ok.npy", np.ones((2, 5))),
+        "zero_bytes": tmp_path / "zero_bytes.pt",
+        "tmp": tmp_path,
     }
 
 
@@ -326,8 +330,16 @@ BAD_INPUT = [
     (["bounds", "{directory}", "--N", "64"], "is a directory"),
     (["bounds", "{text}", "--N", "64"], "unrecognised file format"),
     (["bounds", "{truncated}", "--N", "64"], "cannot read"),
-    (["bounds", "{archive}", "--N", "64"], "holds 2 candidate tensors"),
+    (["bounds", "{archive}", "--N", "64"], "holds 2 tensors that can be a first layer"),
     (["bounds", "{archive}", "--N", "64", "--layer", "x"], "no tensor named 'x'"),
+    (["bounds", "{archive}", "--N", "64", "--layer", "wx"], "did you mean 'w'?"),
+    (["bounds", "{zero_bytes}", "--N", "64"], "zero_bytes.pt is an empty file (0 bytes)"),
+    (["bounds", "{ok}", "--N", "64", "--plot", "{tmp}/bounds.txt"],
+     "--plot must name a .png, .pdf, .svg file"),
+    (["bounds", "{ok}", "--N", "64", "--plot", "{tmp}/no/such/folder/b.png"],
+     "the folder"),
+    (["bounds", "{ok}", "--N", "64", "--sr", "-16000"], "sample rate must be a finite"),
+    (["bounds", "{ok}", "--N", "64", "--sr", "nan"], "sample rate must be a finite"),
     (["bounds", "{objects}", "--N", "64"], "Python objects (dtype object), not numbers"),
     (["bounds", "{integers}", "--N", "64"], "expected floating-point weights"),
     (["bounds", "{zip}", "--N", "64"], "neither a .npz"),
@@ -395,17 +407,34 @@ def test_python_dash_m_randfb(tmp_path):
 
 # ------------------------------------------------------------- the documented commands
 
-BOOK_PAGE = Path(__file__).resolve().parents[1] / "book" / "calculator.md"
+README = Path(__file__).resolve().parents[1] / "README.md"
+BOOK_PAGE = Path(__file__).resolve().parents[1] / "book" / "calculator.ipynb"
 
 
 def documented_commands():
-    """The ``$ randfb ...`` lines of the console blocks on the book page."""
-    blocks = re.findall(r"```console\n(.*?)```", BOOK_PAGE.read_text(), flags=re.S)
-    return [line[2:] for block in blocks for line in block.splitlines()
-            if line.startswith("$ randfb ")]
+    """The ``randfb ...`` lines of the README's calculator section (the book page runs
+    its own commands when it is built, and checks what they print)."""
+    section = README.read_text().split("## Stability calculator", 1)[1].split("\n## ")[0]
+    blocks = re.findall(r"```bash\n(.*?)```", section, flags=re.S)
+    return [line.split("#")[0].strip() for block in blocks
+            for line in block.splitlines() if line.startswith("randfb ")]
 
 
-def test_the_book_page_commands_run(tmp_path, monkeypatch, capsys, rng):
+def test_the_book_page_runs_its_commands_and_shows_their_output():
+    """The page is a notebook: each command runs at build time in a cell whose input is
+    removed and whose output (the command and what it printed) is shown."""
+    cells = json.loads(BOOK_PAGE.read_text())["cells"]
+    shown = [c for c in cells if c["cell_type"] == "code"
+             and "randfb_command(" in "".join(c["source"])
+             and "remove-input" in c["metadata"].get("tags", [])]
+    assert len(shown) >= 9
+    sources = "".join("".join(c["source"]) for c in shown)
+    for phrase in ("init --J 40 --T 1024 --N 1024", "--N {N_long}", "--plot", "--json",
+                   "status=2"):
+        assert phrase in sources, phrase
+
+
+def test_the_readme_calculator_commands_run(tmp_path, monkeypatch, capsys, rng):
     commands = documented_commands()
     assert len(commands) >= 4 and {c.split()[1] for c in commands} == {"init", "bounds"}
     monkeypatch.chdir(tmp_path)
@@ -528,8 +557,10 @@ def _one_line_error(status, out, err, phrase):
 def test_huge_N_is_refused_in_seconds(tmp_path, capsys):
     path = save(tmp_path, "w.npy", np.ones((4, 8)))
     start = time.perf_counter()
-    for argv in (["init", "--J", "8", "--T", "64", "--N", str(10**12)],
-                 ["bounds", path, "--N", str(10**12)],
+    # At stride 1 with T << N nothing has length N (randfb.lp_extremes): a strided
+    # layer at N = 10**12 is what cannot fit.
+    for argv in (["init", "--J", "8", "--T", "64", "--N", str(10**12), "--stride", "2"],
+                 ["bounds", path, "--N", str(10**12), "--stride", "2"],
                  ["init", "--J", "8", "--T", "64", "--N", "1024", "--draws", str(10**12)]):
         _one_line_error(*run(argv, capsys), "would need about")
     assert time.perf_counter() - start < 10
@@ -547,8 +578,28 @@ def test_memory_error_during_the_computation_is_one_line(monkeypatch, capsys):
     def exhausted(*args, **kwargs):
         raise MemoryError("Unable to allocate 7.45 GiB for an array with shape (1000, 10**9)")
 
-    monkeypatch.setattr(randfb.cli, "random_layer_summary", exhausted)
-    _one_line_error(*run(["init", *SMALL], capsys), "out of memory: Unable to allocate")
+    monkeypatch.setattr(calculator, "random_layer_summary", exhausted)
+    status, out, err = run(["init", *SMALL], capsys)
+    _one_line_error(status, out, err, "out of memory: Unable to allocate")
+    assert "--draws" in err
+
+
+def test_bounds_out_of_memory_does_not_mention_draws(tmp_path, monkeypatch, capsys):
+    """randfb bounds has no draws: its advice is about N only (a mutant that printed the
+    init advice for both commands fails here)."""
+    path = save(tmp_path, "w.npy", np.ones((4, 8)))
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError("Unable to allocate 7.45 GiB")
+
+    monkeypatch.setattr(calculator, "filterbank_bounds", exhausted)
+    status, out, err = run(["bounds", path, "--N", "64"], capsys)
+    _one_line_error(status, out, err, "out of memory: Unable to allocate 7.45 GiB; reduce --N")
+    assert "draws" not in err.replace("need no draws", "")
+    monkeypatch.setattr(calculator, "available_memory", lambda: 10**3)
+    status, out, err = run(["bounds", path, "--N", "64"], capsys)
+    _one_line_error(status, out, err, "would need about")
+    assert "draws" not in err.replace("need no draws", "")
 
 
 def test_progress_from_the_first_chunk_and_estimate_announced(monkeypatch, capsys):
@@ -598,9 +649,14 @@ def test_bounds_of_crepe_tiny_conv1(capsys):
     assert 1e3 < d["kappa"] < 1e4  # a trained layer: three orders above its random init
     status, out, _ = run(argv, capsys)
     assert status == 0 and "[conv1.weight]" in out and "Conv2d weight of shape" in out
-    # Without --layer the checkpoint's seven tensors are listed, convolution-shaped first.
-    status, out, err = run(["bounds", path, "--N", "1024"], capsys)
-    _one_line_error(status, out, err, "conv1.weight (128, 1, 512, 1)")
+    # Without --layer: conv2...conv6 read several channels, conv1.weight is the one
+    # tensor that can be a first layer, and it is read.
+    status, out, err = run(["bounds", path, "--N", "1024", "--stride", "4"], capsys)
+    assert status == 0 and "[conv1.weight]" in out
+    status, out, err = run([*argv[:2], "--layer", "conv2.wieght", *argv[4:]], capsys)
+    _one_line_error(status, out, err, "did you mean 'conv2.weight'?")
+    offered = err.split("first layer:")[1]
+    assert "conv1.weight (128, 1, 512, 1)" in offered and "conv2" not in offered
 
 
 def test_bounds_of_an_npz_with_layer(tmp_path, capsys, rng):
@@ -643,3 +699,145 @@ def test_search_says_no_J_helps_filters_shorter_than_the_stride(capsys):
                           "--draws", "10"], capsys)
     assert status == 0 and "none: filters shorter than the stride are never a frame" in out
     assert "kappa_tilde(J, T) = " in out and "to be read as a trend" in out
+
+
+# ------------------------------------------- where A and B are reached, the plot, the verdict
+
+
+def test_where_A_and_B_are_reached_at_stride_1(tmp_path, capsys, rng):
+    """The bins are those of the smallest and largest Littlewood-Paley value (oracle:
+    randfb.littlewood_paley on all N bins); w = [1, 1/2] has LP = 5/4 + cos(omega):
+    largest at bin 0, smallest at the Nyquist bin N/2."""
+    path = save(tmp_path, "w.npy", np.array([[1.0, 0.5]]))
+    d = run_json(["bounds", path, "--N", "64", "--sr", "16000"], capsys)
+    assert (d["A"], d["B"]) == pytest.approx((0.25, 2.25))
+    assert d["A_at"] == {"bin": 32, "cycles_per_sample": 0.5, "hz": 8000.0}
+    assert d["B_at"] == {"bin": 0, "cycles_per_sample": 0.0, "hz": 0.0}
+    status, out, _ = run(["bounds", path, "--N", "64", "--sr", "16000"], capsys)
+    assert "A is reached at bin 32 of N = 64 (0.500 cycles/sample, 8000 Hz)" in out
+    assert "B is reached at bin 0 of N = 64 (0 cycles/sample, 0 Hz)" in out
+    w = rng.standard_normal((5, 12))
+    path = save(tmp_path, "r.npy", w)
+    d = run_json(["bounds", path, "--N", "90"], capsys)
+    lp = randfb.littlewood_paley(w, 90)[: 90 // 2 + 1]
+    assert d["A_at"] == {"bin": int(lp.argmin()), "cycles_per_sample": lp.argmin() / 90,
+                         "hz": None}
+    assert d["B_at"]["bin"] == int(lp.argmax())
+    assert (lp[d["A_at"]["bin"]], lp[d["B_at"]["bin"]]) == pytest.approx((d["A"], d["B"]))
+
+
+@pytest.mark.parametrize("stride", [2, 3, 4])
+def test_where_A_and_B_are_reached_at_stride_d(stride, tmp_path, capsys, rng):
+    """At stride d the reported m is a polyphase frequency whose matrix P(m) (oracle:
+    randfb.polyphase_matrices) has A as its smallest and B as its largest eigenvalue."""
+    N, w = 48, rng.standard_normal((6, 10))
+    d = run_json(["bounds", save(tmp_path, "w.npy", w), "--N", N, "--stride", stride,
+                  "--sr", "8000"], capsys)
+    P = randfb.polyphase_matrices(w, N, stride)
+    eig = np.linalg.eigvalsh(P)
+    mA, mB = d["A_at"]["bin"], d["B_at"]["bin"]
+    assert 0 <= mA <= N // (2 * stride) and 0 <= mB <= N // (2 * stride)
+    assert eig[mA, 0] == pytest.approx(d["A"], rel=1e-10)
+    assert eig[mB, -1] == pytest.approx(d["B"], rel=1e-10)
+    assert d["A_at"]["aliased_bins"] == [mA + r * N // stride for r in range(stride)]
+    assert d["A_at"]["hz"] == pytest.approx(mA * 8000 / N)
+    status, out, _ = run(["bounds", save(tmp_path, "w.npy", w), "--N", N, "--stride",
+                          stride], capsys)
+    assert f"A is reached at polyphase frequency m = {mA} of N/d = {N // stride}:" in out
+
+
+def test_no_place_is_named_for_A_of_a_layer_that_cannot_be_a_frame(tmp_path, capsys):
+    d = run_json(["bounds", save(tmp_path, "w.npy", np.ones((2, 8))), "--N", "64",
+                  "--stride", "4"], capsys)
+    assert d["A"] == 0 and d["A_at"] is None and d["B_at"] is not None
+
+
+@pytest.mark.parametrize(("weights", "stride", "verdict"), [
+    (np.zeros((3, 8)), 1, "zero layer"),
+    (np.ones((2, 8)), 4, "not a frame"),
+    ("mean-removed", 1, "numerically not a frame"),
+    (np.eye(1, 4), 1, "frame"),
+])
+def test_table_and_json_give_one_verdict(weights, stride, verdict, tmp_path, capsys, rng):
+    """float32 filters whose mean was removed have A at round-off level: the JSON says
+    is_frame false, as the table says 'numerically not a frame'."""
+    if isinstance(weights, str):
+        weights = rng.standard_normal((16, 1, 64)).astype(np.float32)
+        weights -= weights.mean(axis=-1, keepdims=True)
+    path = save(tmp_path, "w.npy", weights)
+    d = run_json(["bounds", path, "--N", "256", "--stride", stride], capsys)
+    assert d["verdict"] == verdict and d["is_frame"] is (verdict == "frame")
+    status, out, _ = run(["bounds", path, "--N", "256", "--stride", stride], capsys)
+    opening = {"zero layer": "The layer is zero", "not a frame": "Not a frame:",
+               "numerically not a frame": "Numerically not a frame: A is at round-off",
+               "frame": "A frame: every signal keeps"}
+    for name, text in opening.items():
+        assert (text in out) is (name == verdict), (name, out)
+    if verdict == "numerically not a frame":
+        assert d["kappa"] > calculator.NUMERICALLY_SINGULAR and d["A_at"]["bin"] == 0
+
+
+def test_plot_draws_the_bounds(tmp_path, capsys, rng):
+    path = save(tmp_path, "w.npy", rng.standard_normal((6, 1, 16)))
+    for stride in (1, 4):
+        figure = tmp_path / f"bounds{stride}.png"
+        status, out, err = run(["bounds", path, "--N", "64", "--stride", stride, "--plot",
+                                figure, "--sr", "16000"], capsys)
+        assert status == 0, err
+        assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert f"Plot of the bounds against frequency: {figure}" in out
+    d = run_json(["bounds", path, "--N", "64", "--plot", tmp_path / "b.svg"], capsys)
+    assert d["plot"] == str(tmp_path / "b.svg") and (tmp_path / "b.svg").stat().st_size
+
+
+def test_plot_without_matplotlib_is_one_clear_line(tmp_path, capsys, monkeypatch):
+    path = save(tmp_path, "w.npy", np.ones((2, 5)))
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib fails
+    status, out, err = run(["bounds", path, "--N", "64", "--plot", tmp_path / "b.png"],
+                           capsys)
+    _one_line_error(status, out, err, "--plot needs matplotlib, which is not installed")
+
+
+def test_matplotlib_is_imported_only_for_plot(tmp_path):
+    path = save(tmp_path, "w.npy", np.ones((2, 5)))
+    code = ("import sys; from randfb.cli import main; main(['bounds', {!r}, '--N', '64'"
+            "{}]); print('matplotlib' in sys.modules)")
+    env = {**__import__("os").environ, "PYTHONPATH": str(Path(randfb.__file__).parents[1])}
+    for extra, expected in (("", "False"), (f", '--plot', {str(tmp_path / 'p.png')!r}",
+                                            "True")):
+        out = subprocess.run([sys.executable, "-c", code.format(str(path), extra)],
+                             capture_output=True, text=True, env=env, check=True).stdout
+        assert out.strip().splitlines()[-1] == expected
+
+
+def test_search_runs_when_filters_are_as_long_as_the_stride(capsys):
+    """T = d can be a frame (T < d cannot): the search must run and report a J."""
+    status, out, err = run(["init", "--J", "8", "--T", "4", "--N", "64", "--stride", "4",
+                            "--kappa", "10", "--draws", "50", "--search-draws", "40"],
+                           capsys)
+    assert status == 0, err
+    assert re.search(r"smallest J with mean kappa <= 10: J = \d+\n", out), out
+    assert "none: filters shorter than the stride" not in out
+
+
+def test_where_A_and_B_are_reached_for_long_signals(rng):
+    """T << N: the bounds come from a fine grid and a certified refinement; the bins they
+    report hold A and B exactly (oracle: the N-point Littlewood-Paley sum), and at
+    N = 10**9 the LP sum evaluated directly at the reported bins gives A and B."""
+    for T, N in [(8, 4096), (16, 2**15), (64, 2**16 + 1), (5, 10**5)]:
+        w = rng.standard_normal((6, T))
+        assert calculator.use_fine_grid(T, N)
+        r = filterbank_bounds(w, N)
+        lp = randfb.littlewood_paley(w, N)[: N // 2 + 1]
+        assert lp[r.A_bin] == pytest.approx(lp.min(), rel=1e-12, abs=1e-12 * lp.max())
+        assert lp[r.B_bin] == pytest.approx(lp.max(), rel=1e-12)
+    w = rng.standard_normal((4, 32))
+    N = 10**9
+    r = filterbank_bounds(w, N)
+    t = np.arange(32)
+    for k, value in ((r.A_bin, r.A), (r.B_bin, r.B)):
+        phase = np.exp(-2j * np.pi * ((k * t) % N) / N)
+        assert np.sum(np.abs(w @ phase) ** 2) == pytest.approx(value, rel=1e-9)
+    f, curves = calculator.bound_curves(w, N)
+    assert f.size < 10**5 and curves.min() >= r.A * (1 - 1e-9)
+    assert curves.max() <= r.B * (1 + 1e-9)

@@ -11,6 +11,7 @@ JSON header, raw little-endian data).
 
 from __future__ import annotations
 
+import argparse
 import collections
 import hashlib
 import importlib.util
@@ -30,7 +31,13 @@ import numpy as np
 import pytest
 
 import randfb
-from randfb.weights import TensorInfo, describe_weights, list_tensors, load_weights
+from randfb.weights import (
+    FORMATS,
+    TensorInfo,
+    describe_weights,
+    list_tensors,
+    load_weights,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 CREPE_TINY = REPO / "data" / "crepe-tiny.pth"
@@ -219,24 +226,61 @@ def test_npz_weight_and_bias_picks_the_only_matrix(tmp_path, filters):
         "weight", (6, 1, 10), "float32")
 
 
-def test_several_candidates_are_listed_convolutions_first(tmp_path, filters):
+def test_the_one_first_layer_convolution_is_picked(tmp_path, filters):
+    """A matrix, a bias and a convolution of 6 input channels cannot be a first layer
+    next to a convolution with one input channel: that one is read."""
     path = tmp_path / "many.npz"
     np.savez(path, dense=np.ones((3, 4)), bias=np.zeros(6), deep=np.ones((4, 6, 5)),
              conv=filters)
+    np.testing.assert_array_equal(load_weights(path), filters[:, 0])
+    assert describe_weights(path).name == "conv"
+
+
+def test_several_candidates_are_listed_first_layers_only(tmp_path, filters):
+    path = tmp_path / "many.npz"
+    np.savez(path, dense=np.ones((3, 4)), bias=np.zeros(6), deep=np.ones((4, 6, 5)),
+             conv=filters, conv2d=np.ones((5, 1, 7, 1), np.float32))
     with pytest.raises(ValueError) as info:
         load_weights(path)
     message = str(info.value)
-    assert "\n" not in message and "3 candidate tensors" in message
-    assert "--layer" in message and "bias" not in message
-    assert message.index("conv (6, 1, 10)") < message.index("deep (4, 6, 5)") \
-        < message.index("dense (3, 4)")
+    assert "\n" not in message and "2 tensors that can be a first layer" in message
+    assert "--layer" in message and "bias" not in message and "deep" not in message
+    assert "dense" not in message  # matrices only when no convolution qualifies
+    assert message.index("conv (6, 1, 10)") < message.index("conv2d (5, 1, 7, 1)")
 
 
-def test_unknown_layer_lists_what_there_is(tmp_path, filters):
+def test_matrices_are_candidates_when_no_convolution_is(tmp_path):
+    path = tmp_path / "dense.npz"
+    np.savez(path, a=np.ones((3, 4)), b=np.ones((5, 6)), deep=np.ones((4, 6, 5)),
+             ints=np.ones((2, 3), np.int64))
+    with pytest.raises(ValueError, match=r"holds 2 tensors that can be a first layer; "
+                                         r"name one .*: a \(3, 4\), b \(5, 6\)$"):
+        load_weights(path)
+
+
+def test_unknown_layer_offers_the_first_layer_candidates(tmp_path, filters):
     np.savez(tmp_path / "w.npz", weight=filters, bias=np.zeros(6))
-    with pytest.raises(ValueError, match=r"no tensor named 'conv1\.weight' in .*"
-                                         r"weight \(6, 1, 10\), bias \(6,\)"):
-        load_weights(tmp_path / "w.npz", layer="conv1.weight")
+    with pytest.raises(ValueError, match=r"^no tensor named 'kernel' in .*w\.npz\. "
+                                         r"Tensors that can be a first layer: "
+                                         r"weight \(6, 1, 10\)$"):
+        load_weights(tmp_path / "w.npz", layer="kernel")
+
+
+def test_unknown_layer_did_you_mean(tmp_path, filters):
+    np.savez(tmp_path / "w.npz", **{"conv1.weight": filters, "conv1.bias": np.zeros(6)})
+    with pytest.raises(ValueError, match=r"no tensor named 'conv1\.wieght' .*; did you "
+                                         r"mean 'conv1\.weight'\? Tensors that can"):
+        load_weights(tmp_path / "w.npz", layer="conv1.wieght")
+    with pytest.raises(ValueError) as info:  # nothing close: no suggestion
+        load_weights(tmp_path / "w.npz", layer="zzz")
+    assert "did you mean" not in str(info.value)
+
+
+def test_unknown_layer_when_nothing_can_be_a_first_layer(tmp_path):
+    np.savez(tmp_path / "w.npz", bias=np.zeros(6), deep=np.ones((4, 6, 5)))
+    with pytest.raises(ValueError, match=r"no tensor named 'x' in .*\. None can be a first "
+                                         r"layer; it holds: deep \(4, 6, 5\), bias"):
+        load_weights(tmp_path / "w.npz", layer="x")
 
 
 def test_layer_on_a_single_unnamed_array(tmp_path, filters):
@@ -277,8 +321,8 @@ def test_torch_state_dict_layouts(tmp_path, fake_torch, rng, shape):
     path = write_checkpoint(tmp_path / "sd.pth", fake_torch, obj)
     np.testing.assert_array_equal(load_weights(path, layer="conv1.weight"),
                                   w.reshape(6, 10))
-    with pytest.raises(ValueError, match="2 candidate tensors.*conv1.weight"):
-        load_weights(path)
+    # conv2.weight has 6 input channels: conv1.weight is the only possible first layer
+    np.testing.assert_array_equal(load_weights(path), w.reshape(6, 10))
 
 
 def test_torch_state_dict_metadata_and_nested_dicts(tmp_path, fake_torch, filters):
@@ -356,6 +400,146 @@ def test_torch_any_suffix(tmp_path, fake_torch, filters):
     np.testing.assert_array_equal(load_weights(path), filters[:, 0])
 
 
+# ------------------------------------------------------------------ real checkpoints
+
+
+@pytest.fixture
+def trap_module(monkeypatch):
+    """A module whose class and function record every call: the reader must make none."""
+    module = types.ModuleType("trainer_objects")
+    calls = []
+
+    class Config:
+        def __init__(self, **kwargs):
+            calls.append("init")
+            self.__dict__.update(kwargs)
+
+        def __setstate__(self, state):
+            calls.append("setstate")
+
+        def __reduce__(self):
+            return (Config, (), {"lr": 0.1})
+
+    def make_config(*args):
+        calls.append("call")
+
+    Config.__module__ = make_config.__module__ = "trainer_objects"
+    Config.__qualname__ = "Config"
+    make_config.__qualname__ = "make_config"
+    module.Config, module.make_config = Config, make_config
+    monkeypatch.setitem(sys.modules, "trainer_objects", module)
+    module.calls = calls
+    return module
+
+
+def lightning_checkpoint(torch, filters, extra=None):
+    """What Lightning's Trainer.save_checkpoint writes: the state dict under
+    'state_dict', next to counters, versions, NumPy scalars and the hyper-parameters as
+    an argparse.Namespace."""
+    state = collections.OrderedDict()
+    state["model.frontend.weight"] = tensor(torch, filters)
+    state["model.frontend.bias"] = tensor(torch, np.zeros(6, np.float32))
+    state["model.conv2.weight"] = tensor(torch, np.ones((4, 6, 3), np.float32))
+    return {"epoch": 3, "global_step": np.int64(1200), "pytorch-lightning_version": "2.1.0",
+            "state_dict": state, "loops": {"fit_loop": {"epoch_progress": {"total": 3}}},
+            "callbacks": {"ModelCheckpoint": {"best_model_score": np.float32(0.25)}},
+            "optimizer_states": [{"state": {}, "param_groups": [{"lr": np.float64(0.1)}]}],
+            "hyper_parameters": argparse.Namespace(n_filters=6, sr=16000, lr=0.1),
+            **(extra or {})}
+
+
+def test_lightning_checkpoint_with_namespace_and_numpy_scalars(tmp_path, fake_torch,
+                                                               filters, trap_module):
+    extra = {"trainer_config": trap_module.Config(lr=0.1)}
+    trap_module.calls.clear()
+    path = write_checkpoint(tmp_path / "epoch=3.ckpt", fake_torch,
+                            lightning_checkpoint(fake_torch, filters, extra))
+    data = zipfile.ZipFile(path).read("archive/data.pkl")
+    globals_named = {arg for op, arg, _ in pickletools.genops(data) if op.name == "GLOBAL"}
+    assert {"argparse Namespace", "trainer_objects Config"} <= globals_named
+    assert any(name.startswith("numpy") for name in globals_named)
+    layer = "state_dict.model.frontend.weight"
+    np.testing.assert_array_equal(load_weights(path, layer=layer), filters[:, 0])
+    # without --layer: the only convolution with one input channel
+    np.testing.assert_array_equal(load_weights(path), filters[:, 0])
+    assert [t.name for t in list_tensors(path)] == [
+        layer, "state_dict.model.frontend.bias", "state_dict.model.conv2.weight"]
+    assert trap_module.calls == []  # nothing constructed, called or given a state
+    for name, needed in [("hyper_parameters", "argparse.Namespace"),
+                         ("trainer_config", "trainer_objects.Config"),
+                         ("global_step", "numpy")]:
+        with pytest.raises(ValueError) as info:
+            load_weights(path, layer=name)
+        message = str(info.value)
+        assert f"{path}: '{name}' is not a tensor but an object that needs" in message
+        assert f"refused to load the global {needed}" in message
+        assert "can run code" in message and "\n" not in message
+    assert trap_module.calls == []
+
+
+def test_a_tensor_that_needs_an_unresolved_global_is_refused_alone(tmp_path, fake_torch,
+                                                                   filters):
+    """A tensor whose size holds NumPy integers is rebuilt from unresolved globals: it is
+    refused when asked for, and the file's other tensors still load."""
+    bad = tensor(fake_torch, storage=storage_of(filters), size=(np.int64(6), 1, 10),
+                 stride=(10, 10, 1))
+    path = write_checkpoint(tmp_path / "sizes.pt", fake_torch,
+                            {"good": tensor(fake_torch, filters), "bad": bad})
+    np.testing.assert_array_equal(load_weights(path, layer="good"), filters[:, 0])
+    np.testing.assert_array_equal(load_weights(path), filters[:, 0])
+    with pytest.raises(ValueError, match=r"'bad' is not a tensor but an object that needs"
+                                         r" unresolved globals; refused to load the "
+                                         r"global numpy\."):
+        load_weights(path, layer="bad")
+
+
+def test_hugging_face_pytorch_model_bin(tmp_path, fake_torch, rng):
+    """transformers' save_pretrained(..., safe_serialization=False): torch.save of the
+    state dict as pytorch_model.bin, the archive folder named after the file."""
+    first = rng.standard_normal((8, 1, 10)).astype(np.float32)
+    state = collections.OrderedDict()
+    state["wav2vec2.feature_extractor.conv_layers.0.conv.weight"] = tensor(fake_torch, first)
+    state["wav2vec2.feature_extractor.conv_layers.0.layer_norm.weight"] = tensor(
+        fake_torch, np.ones(8, np.float32))
+    state["wav2vec2.feature_extractor.conv_layers.1.conv.weight"] = tensor(
+        fake_torch, np.ones((8, 8, 3), np.float32))
+    state["lm_head.weight"] = tensor(fake_torch, np.ones((5, 8), np.float32))
+    state["wav2vec2.masked_spec_embed"] = tensor(fake_torch, np.ones(8, np.float32))
+    state["config_step"] = np.int64(7)  # a NumPy scalar stored next to the tensors
+    path = write_checkpoint(tmp_path / "pytorch_model.bin", fake_torch, state,
+                            prefix="pytorch_model")
+    name = "wav2vec2.feature_extractor.conv_layers.0.conv.weight"
+    np.testing.assert_array_equal(load_weights(path), first[:, 0])
+    np.testing.assert_array_equal(load_weights(path, layer=name), first[:, 0])
+    with pytest.raises(ValueError) as info:
+        load_weights(path, layer="wav2vec2.feature_extractor.conv_layers.0.weight")
+    message = str(info.value)
+    assert f"did you mean {name!r}" in message
+    assert "conv_layers.1" not in message.split("first layer:")[1]
+
+
+def test_placeholders_record_without_running_anything():
+    """Every pickle operation on an unresolved global only records: NEWOBJ, REDUCE, BUILD,
+    APPENDS and SETITEMS on it, calls of what it returns; the real global is not touched."""
+    from randfb.weights import _Placeholder, _refused_globals, _RestrictedUnpickler
+
+    class Everything(list):
+        def __reduce_ex__(self, protocol):
+            return (os.system, ("touch /nonexistent/pwned",), {"state": 1}, iter([1, 2]),
+                    iter([("k", "v")]))
+
+    payload = pickle.dumps([Everything(), argparse.Namespace(a=1)], protocol=2)
+    unpickler = _RestrictedUnpickler(io.BytesIO(payload))
+    result = unpickler.load()
+    assert all(isinstance(item, _Placeholder) for item in result)
+    named = [f"{m}.{n}" for m, n in unpickler.placeholders]
+    assert named[0] in ("posix.system", "os.system") and "argparse.Namespace" in named
+    assert set(_refused_globals(result)) == set(named)
+    cyclic = []
+    cyclic.append(cyclic)  # the search for globals stops on cycles
+    assert _refused_globals(cyclic) == []
+
+
 def first_tensor_opcodes(data: bytes):
     """(opcode, argument) from the start of a pickle to its first tensor's REDUCE."""
     out = []
@@ -406,8 +590,13 @@ def test_real_crepe_checkpoint():
     np.testing.assert_array_equal(w, raw.reshape(128, 512))
     with pytest.raises(ValueError, match="in_channels = 128 > 1"):
         load_weights(CREPE_TINY, layer="conv2.weight")
-    with pytest.raises(ValueError, match="7 candidate tensors.*conv1.weight"):
-        load_weights(CREPE_TINY)
+    # conv2...conv6 read 128, 16 or 32 channels: conv1.weight is the first layer
+    assert describe_weights(CREPE_TINY).name == "conv1.weight"
+    with pytest.raises(ValueError) as info:
+        load_weights(CREPE_TINY, layer="conv7.weight")
+    message = str(info.value)
+    assert "did you mean" in message and "conv1.weight (128, 1, 512, 1)" in message
+    assert "conv2.weight" not in message.split("first layer:")[1]
 
 
 # ------------------------------------------------------------------ unsafe pickles
@@ -676,7 +865,7 @@ def test_truncated_pickle(tmp_path, fake_torch, filters):
 
 @pytest.mark.parametrize(("content", "pattern"), [
     (b"hello, world\n", "unrecognised file format; expected .npy, .npz"),
-    (b"", "unrecognised file format"),
+    (b"", r"w\.pt is an empty file \(0 bytes\); expected \.npy"),
     (b"PK\x03\x04garbage", "cannot read .* as a zip archive"),
 ])
 def test_unrecognised_files(tmp_path, content, pattern):
@@ -697,7 +886,7 @@ def test_no_tensors_or_no_matrix(tmp_path, fake_torch):
     with pytest.raises(ValueError, match="holds no tensor"):
         load_weights(path)
     np.savez(tmp_path / "b.npz", b1=np.zeros(3), b2=np.zeros(4))
-    with pytest.raises(ValueError, match="no tensor of 2 or more dimensions.*b1 \\(3,\\)"):
+    with pytest.raises(ValueError, match="no tensor that can be a first layer.*b1 \\(3,\\)"):
         load_weights(tmp_path / "b.npz")
 
 
@@ -767,3 +956,271 @@ def test_make_crepe_reproduces_the_shipped_files(tmp_path):
     module.main(["--wheel", wheel, "--out", str(tmp_path)])
     for name in module.OUTPUTS:
         assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), name
+
+
+# --------------------------------------- malformed files: one test, one exact message each
+#
+# Each test pins the whole one-line message, with the file's name, so that removing the
+# check that should fire (and letting another check, or NumPy, fail instead) is seen.
+
+
+def refusal(path, layer=None, call=load_weights) -> str:
+    with pytest.raises(ValueError) as info:
+        call(path, layer)
+    message = str(info.value)
+    assert "\n" not in message and str(path) in message
+    return message
+
+
+SAFETY = ("a checkpoint may only hold tensors, storages and (ordered) dicts, since "
+          "unpickling anything else can run code; save the weights with "
+          "torch.save(model.state_dict(), path) or numpy.save")
+
+
+def test_negative_stride_is_refused(tmp_path, fake_torch):
+    """A negative stride would make the strided view read before its buffer."""
+    stored = storage_of(np.arange(6, dtype=np.float32))
+    bad = tensor(fake_torch, storage=stored, offset=3, size=(2, 1), stride=(-3, 1))
+    path = write_checkpoint(tmp_path / "negative.pt", fake_torch, {"w": bad})
+    assert refusal(path) == (f"cannot read {path} as a PyTorch checkpoint: malformed tensor "
+                             "(tensor stride must be a tuple of integers >= 0, got (-3, 1))")
+
+
+def test_negative_size_and_offset_are_refused(tmp_path, fake_torch):
+    stored = storage_of(np.arange(6, dtype=np.float32))
+    path = write_checkpoint(tmp_path / "size.pt", fake_torch, {"w": tensor(
+        fake_torch, storage=stored, size=(-2, 3), stride=(3, 1))})
+    assert refusal(path).endswith("malformed tensor (tensor size must be a tuple of "
+                                  "integers >= 0, got (-2, 3))")
+    path = write_checkpoint(tmp_path / "offset.pt", fake_torch, {"w": tensor(
+        fake_torch, storage=stored, offset=-1, size=(2, 3), stride=(3, 1))})
+    assert refusal(path).endswith("malformed tensor (storage offset must be an integer "
+                                  ">= 0, got -1)")
+
+
+def test_size_and_stride_of_different_lengths_are_refused(tmp_path, fake_torch):
+    stored = storage_of(np.arange(6, dtype=np.float32))
+    bad = tensor(fake_torch, storage=stored, size=(2, 3), stride=(3,))
+    path = write_checkpoint(tmp_path / "lengths.pt", fake_torch, {"w": bad})
+    assert refusal(path) == (f"cannot read {path} as a PyTorch checkpoint: malformed tensor "
+                             "(tensor size (2, 3) and stride (3,) differ in length)")
+
+
+def test_self_referencing_state_dicts_are_read_once(tmp_path, fake_torch, filters):
+    """A dict (or list) that contains itself is walked once, not until RecursionError."""
+    state = {"w": tensor(fake_torch, filters)}
+    state["again"] = state
+    loop = [state]
+    loop.append(loop)
+    path = write_checkpoint(tmp_path / "cycle.pt", fake_torch, {"model": state, "l": loop})
+    assert [t.name for t in list_tensors(path)] == ["model.w"]
+    np.testing.assert_array_equal(load_weights(path), filters[:, 0])
+
+
+def test_storage_shorter_in_bytes_than_its_elements(tmp_path, fake_torch):
+    """10 bytes hold more than numel = 6 bytes but fewer than 6 float32 (24 bytes)."""
+    path = write_checkpoint(tmp_path / "bytes.pt", fake_torch,
+                            tensor(fake_torch, np.ones((2, 3), np.float32)))
+    with zipfile.ZipFile(path) as archive:
+        entries = {n: archive.read(n) for n in archive.namelist()}
+    entries["archive/data/0"] = entries["archive/data/0"][:10]
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    assert refusal(path) == (f"{path}: storage archive/data/0 holds 10 bytes, expected 6 "
+                             "elements of 4 bytes")
+
+
+def test_missing_storage_entry(tmp_path, fake_torch):
+    path = write_checkpoint(tmp_path / "missing.pt", fake_torch,
+                            {"w": tensor(fake_torch, np.ones((2, 3), np.float32))})
+    with zipfile.ZipFile(path) as archive:
+        entries = {n: archive.read(n) for n in archive.namelist() if n != "archive/data/0"}
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    assert refusal(path) == (f"{path}: the storage of tensor 'w' is missing (no zip entry "
+                             "archive/data/0)")
+
+
+def test_view_past_its_storage(tmp_path, fake_torch):
+    stored = storage_of(np.zeros(6, np.float32))
+    obj = tensor(fake_torch, storage=stored, offset=1, size=(2, 3), stride=(3, 1))
+    path = write_checkpoint(tmp_path / "past.pt", fake_torch, obj)
+    assert refusal(path) == (f"{path}: the tensor (offset 1, size (2, 3), stride (3, 1)) "
+                             "reaches past its storage of 6 elements")
+
+
+def test_huge_view_message(tmp_path, fake_torch):
+    huge = tensor(fake_torch, storage=storage_of(np.ones(1, np.float32)),
+                  size=(2**20, 2**20), stride=(0, 0))
+    path = write_checkpoint(tmp_path / "huge.pt", fake_torch, {"w": huge})
+    assert refusal(path) == (f"{path}: tensor 'w' of size (1048576, 1048576) has more than "
+                             "268435456 elements; expected a first layer")
+
+
+def test_unknown_storage_type_message(tmp_path, fake_torch):
+    stored = _Stored(np.zeros(8, np.float32), "ComplexFloatStorage")
+    obj = {"w": tensor(fake_torch, storage=stored, size=(2, 2), stride=(2, 1))}
+    path = write_checkpoint(tmp_path / "complex.pt", fake_torch, obj)
+    assert refusal(path) == (f"{path}: tensor 'w' has the unknown dtype ComplexFloatStorage; "
+                             "expected one of float16, bfloat16, float32, float64")
+
+
+def test_unknown_byte_order(tmp_path, fake_torch, filters):
+    path = write_checkpoint(tmp_path / "order.pt", fake_torch, tensor(fake_torch, filters),
+                            byteorder="middle")
+    assert refusal(path) == (f"{path}: unknown byte order 'middle' in the checkpoint; "
+                             "expected 'little' or 'big'")
+
+
+def test_two_pickles_in_one_zip(tmp_path, fake_torch, filters):
+    path = write_checkpoint(tmp_path / "two.pt", fake_torch, tensor(fake_torch, filters))
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("other/data.pkl", pickle.dumps({}, 2))
+    assert refusal(path) == (f"{path} holds 2 data.pkl entries; expected one PyTorch "
+                             "checkpoint per file")
+
+
+def test_torchscript_message(tmp_path, fake_torch, filters):
+    path = write_checkpoint(tmp_path / "script.pt", fake_torch, tensor(fake_torch, filters),
+                            extra={"constants.pkl": pickle.dumps((), 2)})
+    assert refusal(path) == (f"{path} is a TorchScript archive (torch.jit.save), not a "
+                             "checkpoint; expected a file saved with "
+                             "torch.save(model.state_dict(), path)")
+
+
+def test_truncated_pickle_message(tmp_path, fake_torch, filters):
+    path = write_checkpoint(tmp_path / "t.pt", fake_torch, state_dict(fake_torch, filters))
+    with zipfile.ZipFile(path) as archive:
+        data = archive.read("archive/data.pkl")
+    with zipfile.ZipFile(tmp_path / "cut.pt", "w") as archive:
+        archive.writestr("archive/data.pkl", data[: len(data) // 2])
+    assert refusal(tmp_path / "cut.pt").startswith(
+        f"cannot read {tmp_path / 'cut.pt'} as a PyTorch checkpoint: malformed data.pkl (")
+
+
+def test_persistent_id_message(tmp_path):
+    class EvilPickler(pickle.Pickler):
+        def persistent_id(self, obj):
+            return ("module", "os") if obj == "x" else None
+
+    buffer = io.BytesIO()
+    EvilPickler(buffer, protocol=2).dump({"w": "x"})
+    path = tmp_path / "pid.pt"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("archive/data.pkl", buffer.getvalue())
+    assert refusal(path) == f"{path}: refused the persistent id ('module', 'os'): {SAFETY}"
+
+
+def test_a_file_of_refused_globals_names_them(tmp_path):
+    path = tmp_path / "evil.pt"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("archive/data.pkl",
+                         pickle.dumps({"a": argparse.Namespace(x=1)}, protocol=2))
+    assert refusal(path) == f"{path}: refused to load the global argparse.Namespace: {SAFETY}"
+    assert refusal(path, call=lambda p, layer: list_tensors(p)) == refusal(path)
+
+
+def test_bad_zip_and_empty_and_unknown_files(tmp_path):
+    for name, content, message in [
+        ("garbage.pt", b"PK\x03\x04garbage", "cannot read {path} as a zip archive: "),
+        ("empty.pt", b"", "{path} is an empty file (0 bytes); expected " + FORMATS),
+        ("text.pt", b"hello, world\n", "{path}: unrecognised file format; expected "
+         + FORMATS),
+    ]:
+        path = tmp_path / name
+        path.write_bytes(content)
+        assert refusal(path).startswith(message.format(path=path))
+
+
+def test_zip_that_is_neither_message(tmp_path):
+    path = tmp_path / "w.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("readme.txt", "hi")
+    assert refusal(path) == (f"{path} is a zip archive but neither a .npz (only .npy "
+                             "members) nor a PyTorch checkpoint (a data.pkl entry); "
+                             f"expected {FORMATS}")
+
+
+def _safetensors(tmp_path, name, header: bytes, data=bytes(16), length=None):
+    length = len(header) if length is None else length
+    path = tmp_path / name
+    path.write_bytes(struct.pack("<Q", length) + header + data)
+    return path
+
+
+GOOD_HEADER = json.dumps({"w": {"dtype": "F32", "shape": [2, 2],
+                                "data_offsets": [0, 16]}}).encode()
+
+
+def test_safetensors_too_short(tmp_path):
+    path = tmp_path / "short.safetensors"
+    path.write_bytes(b"\x01\x00")
+    assert refusal(path) == f"{path} is too short for a .safetensors file (2 bytes)"
+
+
+def test_safetensors_header_longer_than_the_file(tmp_path):
+    """The length says 1000 bytes, the file has 8 + len(header) + 16: refused by the
+    length check, not by the JSON parser reading a truncated header."""
+    path = _safetensors(tmp_path, "long.safetensors", GOOD_HEADER, length=1000)
+    size = 8 + len(GOOD_HEADER) + 16
+    assert refusal(path) == (f"{path} is not a .safetensors file: its header length 1000 "
+                             f"exceeds the file ({size} bytes)")
+
+
+def test_safetensors_header_over_the_maximum(tmp_path, monkeypatch):
+    """A header that fits in the file but exceeds SAFETENSORS_MAX_HEADER is not read."""
+    monkeypatch.setattr(randfb.weights, "SAFETENSORS_MAX_HEADER", 32)
+    path = _safetensors(tmp_path, "big.safetensors", GOOD_HEADER)
+    size = 8 + len(GOOD_HEADER) + 16
+    assert refusal(path) == (f"{path} is not a .safetensors file: its header length "
+                             f"{len(GOOD_HEADER)} exceeds the file ({size} bytes)")
+
+
+def test_safetensors_bad_json(tmp_path):
+    path = _safetensors(tmp_path, "json.safetensors", b"{not json")
+    assert refusal(path).startswith(f"{path} is not a .safetensors file: bad JSON header (")
+
+
+def test_safetensors_header_not_an_object(tmp_path):
+    path = _safetensors(tmp_path, "list.safetensors", b"[1, 2]")
+    assert refusal(path) == f"{path}: the .safetensors header must be a JSON object"
+
+
+@pytest.mark.parametrize("offsets", [[0, 32], [16, 0], [-16, 0], [8, 24]])
+def test_safetensors_data_offsets_outside_the_data(tmp_path, offsets):
+    """Past the data, reversed or negative: refused by the offsets check (the size check
+    would fire otherwise, or NumPy's reshape)."""
+    header = GOOD_HEADER.replace(b"[0, 16]", json.dumps(offsets).encode())
+    path = _safetensors(tmp_path, "offsets.safetensors", header)
+    begin, end = offsets
+    assert refusal(path) == (f"{path}: tensor 'w' has data_offsets [{begin}, {end}] outside "
+                             "the 16 data bytes")
+
+
+def test_safetensors_size_mismatch(tmp_path):
+    header = GOOD_HEADER.replace(b"[2, 2]", b"[2, 3]")
+    path = _safetensors(tmp_path, "size.safetensors", header)
+    assert refusal(path) == (f"{path}: tensor 'w' of shape (2, 3) and dtype F32 needs 24 "
+                             "bytes, its data_offsets give 16")
+
+
+def test_safetensors_entry_without_dtype(tmp_path):
+    path = _safetensors(tmp_path, "dtype.safetensors",
+                        GOOD_HEADER.replace(b'"dtype"', b'"type"'))
+    assert refusal(path) == (f"{path}: bad .safetensors header entry for 'w': expected "
+                             "dtype, shape and data_offsets")
+
+
+def test_listing_stops_after_twelve_candidates(tmp_path):
+    """15 possible first layers: the message names the first 12 in file order, then
+    'and 3 more'."""
+    names = [f"layer{i:02d}" for i in range(15)]
+    np.savez(tmp_path / "many.npz", **{name: np.ones((2, 1, 3)) for name in names})
+    listed = ", ".join(f"{name} (2, 1, 3)" for name in names[:12])
+    assert refusal(tmp_path / "many.npz") == (
+        f"{tmp_path / 'many.npz'} holds 15 tensors that can be a first layer; name one with "
+        f"layer (--layer NAME): {listed}, and 3 more")
+    np.savez(tmp_path / "twelve.npz", **{name: np.ones((2, 1, 3)) for name in names[:12]})
+    assert refusal(tmp_path / "twelve.npz").endswith(f": {listed}")

@@ -18,6 +18,8 @@ The numeric companion of the book on *Instabilities in Convnets for Raw Audio*
 * :mod:`randfb.scaling`     condition numbers along J = c log T, filters needed for a target
 * :mod:`randfb.simulate`    vectorised, chunked, threaded Monte Carlo
 * :mod:`randfb.strided`     strided layers: mean polyphase matrix, sweeps, tail indices
+* :mod:`randfb.strided_energy` Monte Carlo energy response of a strided layer
+* :mod:`randfb.block_transform` strided layers with T = d: kappa of a Wishart matrix
 * :mod:`randfb.handcrafted` hand-crafted gammatone and mel FIR filterbanks
 * :mod:`randfb.training`    gradient descent towards a target bank: closed form, SGD, penalty
 * :mod:`randfb.relu`        the energy after a ReLU: exact mean and variance
@@ -33,233 +35,92 @@ The numeric companion of the book on *Instabilities in Convnets for Raw Audio*
 * :mod:`randfb.checks`      the chapters' checks: record each comparison, assert them all
 * :mod:`randfb.parameters`  validation of a chapter's parameters (the cell after `parameters`)
 * :mod:`randfb.plotting`    the book's plotting style (imports matplotlib; not loaded here)
+
+Importing the package is cheap: it loads no submodule (and neither NumPy nor SciPy).
+Each public name is imported from its module on first use (PEP 562 ``__getattr__``), so
+``randfb.frame_bounds``, ``from randfb import frame_bounds`` and ``randfb.frames`` all
+work as if imported eagerly, and ``randfb --version`` answers at once.
 """
 
-from .bound_variance import (
-    chi2_extremes_variance,
-    frame_bound_variance_bounds,
-    lp_extremes_model_variance,
-    sample_variance_se,
-)
-from .checks import Checks
-from .depth import DepthEnergies, depth_energy_means, simulate_depth
-from .deviation_curves import DeviationCurves, deviation_curves, plot_deviation_curves
-from .deviations import cantelli_alpha, chernoff_alpha, notebook_chernoff_alpha
-from .energy import (
-    autocorrelation,
-    autocorrelation_matrix,
-    energy_eigenvalues,
-    energy_mean,
-    energy_variance,
-)
-from .extremes import (
-    asymptotic_bounds,
-    chi2_extremes,
-    independent_chi2_extremes,
-    kappa_tilde,
-    lp_extremes_model,
-)
-from .filterbank import filterbank_energy, filterbank_matrix, random_filterbank
-from .frames import (
-    can_be_frame,
-    condition_number,
-    frame_bounds,
-    kappa_from_bounds,
-    kappa_moment_threshold,
-    littlewood_paley,
-    polyphase_matrices,
-)
-from .gchisq import energy_pdf, energy_quantile, energy_tail, gchisq_pdf, gchisq_sf
-from .handcrafted import filter_peak_frequencies, gammatone_filterbank, mel_filterbank
-from .lpsum import (
-    lp_bin_correlation,
-    lp_bin_variance,
-    lp_bin_weights,
-    lp_maximal_bounds,
-    sample_full_length_bounds,
-)
-from .periodicity import autocorrelation_energy, autocorrelation_peak, spectral_flatness
-from .recordings import available_recordings, load_recording
-from .relu import (
-    relu_energy_moments,
-    relu_energy_variance_dense,
-    relu_impulse_moments,
-    relu_pooled_energy_mean,
-    relu_square_covariance,
-    relu_variance_parts,
-    simulate_relu_energy,
-)
-from .scaling import (
-    FiltersNeeded,
-    condition_summary,
-    filters_for_condition,
-    fit_log_constant,
-    large_deviation_limit,
-    log_constant_for_limit,
-    nested_frame_bounds,
-    simulate_frame_bounds_nested,
-)
-from .signals import brownian_noise, impulse, nyquist_sine
-from .simulate import simulate_energy, simulate_frame_bounds
-from .training import (
-    DescentCurves,
-    descent_curves,
-    filterbank_fit_loss,
-    gradient_descent_filters,
-    penalised_descent_filters,
-    preconditioned_descent_filters,
-    sgd_filters,
-    tightness_penalty,
-    tightness_penalty_gradient,
-)
-from .weights import load_weights
+from __future__ import annotations
+
+import importlib
+import sys
+import types
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "asymptotic_bounds",
-    "autocorrelation",
-    "autocorrelation_energy",
-    "autocorrelation_matrix",
-    "autocorrelation_peak",
-    "available_recordings",
-    "brownian_noise",
-    "can_be_frame",
-    "cantelli_alpha",
-    "Checks",
-    "chernoff_alpha",
-    "chi2_extremes",
-    "chi2_extremes_variance",
-    "condition_number",
-    "condition_summary",
-    "depth_energy_means",
-    "DepthEnergies",
-    "deviation_curves",
-    "descent_curves",
-    "DescentCurves",
-    "DeviationCurves",
-    "energy_eigenvalues",
-    "energy_mean",
-    "energy_pdf",
-    "energy_quantile",
-    "energy_tail",
-    "energy_variance",
-    "filterbank_energy",
-    "filterbank_matrix",
-    "filter_peak_frequencies",
-    "filterbank_fit_loss",
-    "filters_for_condition",
-    "FiltersNeeded",
-    "fit_log_constant",
-    "frame_bound_variance_bounds",
-    "frame_bounds",
-    "gradient_descent_filters",
-    "gammatone_filterbank",
-    "gchisq_pdf",
-    "gchisq_sf",
-    "impulse",
-    "independent_chi2_extremes",
-    "kappa_from_bounds",
-    "kappa_moment_threshold",
-    "kappa_tilde",
-    "large_deviation_limit",
-    "littlewood_paley",
-    "load_recording",
-    "load_weights",
-    "log_constant_for_limit",
-    "lp_bin_correlation",
-    "lp_bin_variance",
-    "lp_bin_weights",
-    "lp_extremes_model",
-    "lp_extremes_model_variance",
-    "lp_maximal_bounds",
-    "mel_filterbank",
-    "nested_frame_bounds",
-    "notebook_chernoff_alpha",
-    "nyquist_sine",
-    "penalised_descent_filters",
-    "plot_deviation_curves",
-    "polyphase_matrices",
-    "preconditioned_descent_filters",
-    "random_filterbank",
-    "relu_energy_moments",
-    "relu_energy_variance_dense",
-    "relu_impulse_moments",
-    "relu_pooled_energy_mean",
-    "relu_square_covariance",
-    "relu_variance_parts",
-    "sample_full_length_bounds",
-    "sgd_filters",
-    "sample_variance_se",
-    "simulate_depth",
-    "simulate_energy",
-    "simulate_frame_bounds",
-    "simulate_frame_bounds_nested",
-    "simulate_relu_energy",
-    "spectral_flatness",
-    "tightness_penalty",
-    "tightness_penalty_gradient",
-]
+#: Public names, by module: ``"module": "name name ..."``. To export a module's names,
+#: add its one line here (nothing else: ``__all__``, ``dir()`` and the lazy import follow).
+_EXPORTS = {
+    "bound_variance": "chi2_extremes_variance frame_bound_variance_bounds lp_extremes_model_variance sample_variance_se",
+    "checks": "Checks",
+    "controlled_kappa": "controlled_kappa_filterbank controlled_kappa_strength",
+    "depth": "depth_energy_means DepthEnergies simulate_depth",
+    "deviation_curves": "deviation_curves DeviationCurves plot_deviation_curves",
+    "deviations": "cantelli_alpha chernoff_alpha notebook_chernoff_alpha",
+    "energy": "autocorrelation autocorrelation_matrix energy_eigenvalues energy_mean energy_variance strided_energy_matrix",
+    "extremes": "asymptotic_bounds chi2_extremes independent_chi2_extremes kappa_tilde lp_extremes_model",
+    "filterbank": "filterbank_energy filterbank_matrix random_filterbank",
+    "frames": "can_be_frame condition_number frame_bounds kappa_from_bounds kappa_moment_threshold littlewood_paley polyphase_matrices",
+    "frontend": "FrontEnd frozen_fold_accuracies log_energy_features log_energy_gradients",
+    "gchisq": "energy_pdf energy_quantile energy_tail gchisq_pdf gchisq_sf",
+    "handcrafted": "filter_peak_frequencies gammatone_filterbank mel_filterbank",
+    "layer_measures": "bank_kappa input_kappa relative_movement steps_to_threshold",
+    "lpsum": "lp_bin_correlation lp_bin_variance lp_bin_weights lp_maximal_bounds sample_full_length_bounds",
+    "parallel": "run_parallel unit_seeds",
+    "periodicity": "autocorrelation_energy autocorrelation_peak spectral_flatness",
+    "recordings": "available_recordings load_recording",
+    "relu": "relu_energy_moments relu_energy_variance_dense relu_impulse_moments relu_pooled_energy_mean relu_square_covariance relu_variance_parts simulate_relu_energy",
+    "scaling": "condition_summary filters_for_condition FiltersNeeded fit_log_constant large_deviation_limit log_constant_for_limit nested_frame_bounds simulate_frame_bounds_nested",
+    "signals": "brownian_noise impulse nyquist_sine",
+    "simulate": "simulate_energy simulate_frame_bounds",
+    "strided_energy": "simulate_strided_energy",
+    "task_stats": "bootstrap_ci equivalence_margin group_means holm Interval paired_difference sign_flip_pvalue slope_ci steps_summary unit_slopes",
+    "tasks": "load_digits load_notes task_folds TaskData",
+    "training": "descent_curves DescentCurves filterbank_fit_loss gradient_descent_filters penalised_descent_filters preconditioned_descent_filters sgd_filters tightness_penalty tightness_penalty_gradient",
+    "weights": "load_weights",
+}
 
-# Downstream tasks (data and folds).
-from .tasks import TaskData, load_digits, load_notes, task_folds  # noqa: E402
+#: Public name -> the module that defines it.
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names.split()}
 
-__all__ += ["TaskData", "load_digits", "load_notes", "task_folds"]
+__all__ = sorted(_MODULE_OF, key=str.lower)
 
-# Statistics for the downstream tasks (book/downstream.ipynb): intervals over units.
-from .task_stats import (  # noqa: E402
-    Interval,
-    bootstrap_ci,
-    equivalence_margin,
-    group_means,
-    holm,
-    paired_difference,
-    sign_flip_pvalue,
-    slope_ci,
-    steps_summary,
-    unit_slopes,
-)
 
-__all__ += [
-    "Interval",
-    "bootstrap_ci",
-    "equivalence_margin",
-    "group_means",
-    "holm",
-    "paired_difference",
-    "sign_flip_pvalue",
-    "slope_ci",
-    "steps_summary",
-    "unit_slopes",
-]
+def __getattr__(name):
+    """Import a public name's module on first use, and cache the name here."""
+    if name in _MODULE_OF:
+        value = getattr(importlib.import_module(f".{_MODULE_OF[name]}", __name__), name)
+    elif name.isidentifier() and not name.startswith("__"):  # a submodule: randfb.frames
+        try:
+            value = importlib.import_module(f".{name}", __name__)
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise  # the submodule exists but one of its imports is missing
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
-# -- a first layer on a task (randfb.frontend)
-from .controlled_kappa import controlled_kappa_filterbank, controlled_kappa_strength  # noqa: E402
-from .frontend import (  # noqa: E402
-    FrontEnd,
-    frozen_fold_accuracies,
-    log_energy_features,
-    log_energy_gradients,
-)
-from .layer_measures import (  # noqa: E402
-    bank_kappa,
-    input_kappa,
-    relative_movement,
-    steps_to_threshold,
-)
-from .parallel import run_parallel, unit_seeds  # noqa: E402
 
-__all__ += [
-    "bank_kappa",
-    "controlled_kappa_filterbank",
-    "controlled_kappa_strength",
-    "FrontEnd",
-    "frozen_fold_accuracies",
-    "input_kappa",
-    "log_energy_features",
-    "log_energy_gradients",
-    "relative_movement",
-    "run_parallel",
-    "steps_to_threshold",
-    "unit_seeds",
-]
+def __dir__():
+    return sorted(set(globals()) | set(_MODULE_OF))
+
+
+class _Package(types.ModuleType):
+    """The package, kept from binding a submodule over a public name of the same name.
+
+    Importing ``randfb.deviation_curves`` sets the package attribute
+    ``deviation_curves`` to the module; the public name is the function of that module.
+    """
+
+    def __setattr__(self, name, value):
+        if (name in _MODULE_OF and isinstance(value, types.ModuleType)
+                and value.__name__ == f"{__name__}.{name}"):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

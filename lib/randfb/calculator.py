@@ -53,6 +53,12 @@ from .frames import (
     kappa_from_bounds,
     kappa_moment_threshold,
 )
+from .lp_extremes import (
+    evaluation_bytes,
+    fine_grid_length,
+    lp_extremes_from_lags,
+    use_fine_grid,
+)
 from .simulate import (
     CHUNK_BUDGET_BYTES,
     N_THREADS,
@@ -155,8 +161,9 @@ class KappaMoments:
 
     ``threshold`` is :func:`randfb.kappa_moment_threshold`'s ``p*`` (``E[kappa^p] < inf``
     exactly when ``p < p*``), None where the book proves nothing (``d`` does not divide
-    ``T``, or ``T < 2d``); ``mean_finite`` and ``variance_finite`` are ``p* > 1`` and
-    ``p* > 2``, None when ``p*`` is None. A shape that is never a frame has ``p* = 0``.
+    ``T``, or ``d < T < 2d``; ``T = d >= 2`` is proved); ``mean_finite`` and
+    ``variance_finite`` are ``p* > 1`` and ``p* > 2``, None when ``p*`` is None. A shape
+    that is never a frame has ``p* = 0``.
     """
 
     J: int
@@ -197,8 +204,9 @@ def kappa_moments(J, T, stride=1) -> KappaMoments:
 def first_J_with_finite_mean(stride) -> int:
     """``d + 2``: the smallest ``J`` with ``E[kappa] < inf`` (``p* = (J - d + 1)/2 > 1``).
 
-    Proved for ``d | T`` and ``T >= 2d``; for every ``J <= d + 1`` the mean is infinite
-    there, so no ``J`` below ``d + 2`` meets any finite target on the mean.
+    Proved for ``d | T`` and ``T >= 2d``, and for ``T = d >= 2``; for every
+    ``J <= d + 1`` the mean is infinite there, so no ``J`` below ``d + 2`` meets any
+    finite target on the mean.
 
     Examples
     --------
@@ -314,8 +322,17 @@ def format_seconds(s) -> str:
 _SECONDS_PER_UNIT = {"stride 1": 2e-9, "strided": 4e-9}
 
 
+#: Exact evaluations per layer by the fine-grid method (measured: about 200-900 at
+#: T = 8..1024, N up to 10**9, J = 3..40), and the work of one, in units per tap.
+_FINE_GRID_POINTS = 1000
+_FINE_GRID_UNITS_PER_TAP = 4
+
+
 def _per_draw_bytes(N, J, T, stride, itemsize):
     """Temporaries of one draw of :func:`randfb.simulate_frame_bounds` (bytes)."""
+    if stride == 1 and use_fine_grid(T, N):
+        L = _lp_fft_length(T, N)
+        return itemsize * (J * T + 2.5 * J * L) + 40 * fine_grid_length(T)
     if stride == 1:
         L = _lp_fft_length(T, N)
         return itemsize * (J * T + 2.5 * J * L + 3 * N)
@@ -331,7 +348,12 @@ def _per_draw_seconds(N, J, T, stride):
     log2 = math.log2
     if stride == 1:
         L = _lp_fft_length(T, N)
-        units = J * L * log2(max(L, 2)) + 2 * N * log2(max(N, 2))
+        units = J * L * log2(max(L, 2))
+        if use_fine_grid(T, N):
+            F = fine_grid_length(T)
+            units += 2 * F * log2(F) + _FINE_GRID_POINTS * _FINE_GRID_UNITS_PER_TAP * T
+        else:
+            units += 2 * N * log2(max(N, 2))
         return units * _SECONDS_PER_UNIT["stride 1"]
     n_freq = N // (2 * stride) + 1
     units = J * N * log2(max(N, 2)) + n_freq * (J * stride**2 + 10 * stride**3)
@@ -345,13 +367,16 @@ def estimate_simulation(N, J, T, n_draws, stride=1, dtype=np.float64) -> Resourc
     ``max(1, CHUNK_BUDGET_BYTES // cost)`` draws, plus the sample of ``A`` and ``B`` (and
     the calculator's ``kappa`` and sorted copies). One draw of ``J`` filters needs about
     ``(J T + 2.5 J L + 3 N)`` numbers at stride 1 (``L`` the FFT length, ``~2T`` or ``N``)
-    and ``(J T + 3.5 J N + 2 N d + 4 N)`` at stride ``d``.
+    and ``(J T + 3.5 J N + 2 N d + 4 N)`` at stride ``d``. When the cost rule of
+    :func:`randfb.lp_extremes.use_fine_grid` picks the fine grid at stride 1, nothing has
+    length ``N``: about ``J T + 2.5 J L`` numbers and ``40`` bytes per fine-grid point.
 
     Examples
     --------
     >>> from randfb.calculator import estimate_simulation
-    >>> e = estimate_simulation(10**12, J=8, T=64, n_draws=1000)
-    >>> e.bytes > 10**13
+    >>> estimate_simulation(10**12, J=8, T=64, n_draws=1000, stride=2).bytes > 10**13
+    True
+    >>> estimate_simulation(10**12, J=8, T=64, n_draws=1000).bytes < 10**9   # fine grid
     True
     """
     itemsize = np.dtype(dtype).itemsize
@@ -359,6 +384,8 @@ def estimate_simulation(N, J, T, n_draws, stride=1, dtype=np.float64) -> Resourc
     draws = min(n_draws, _simulate_chunk_draws(N, J, T, stride))
     concurrent = min(N_THREADS, math.ceil(n_draws / draws))
     memory = concurrent * draws * per_draw + 6 * 8 * n_draws
+    if stride == 1 and use_fine_grid(T, N):
+        memory += concurrent * evaluation_bytes(T, draws)
     seconds = n_draws * _per_draw_seconds(N, J, T, stride) / concurrent
     return ResourceEstimate(int(memory), float(seconds))
 
@@ -382,7 +409,10 @@ def estimate_filterbank_bounds(N, J, T, stride=1) -> ResourceEstimate:
     True
     """
     c = min(J, _bounds_chunk_filters(N, T, stride))
-    if stride == 1:
+    if stride == 1 and use_fine_grid(T, N):  # the fine grid: no array of length N
+        memory = 8 * J * T + 24 * c * _lp_fft_length(T, N) + 40 * fine_grid_length(T)
+        memory += evaluation_bytes(T, 1)
+    elif stride == 1:
         memory = 8 * J * T + 24 * c * _lp_fft_length(T, N) + 32 * N
     else:
         memory = 8 * J * T + 24 * c * N + 24 * N * stride + 8 * N
@@ -493,9 +523,9 @@ def random_layer_summary(N, J, T, n_draws, *, stride=1, seed=0, progress=False) 
       one almost surely, and the draws are redone in float64 if float32 leaves some ``A``
       near its resolution (``kappa > FLOAT32_KAPPA_LIMIT``).
     * The summary of ``kappa`` follows :func:`kappa_moments`: its ``mean`` is ``inf`` where
-      ``E[kappa] = inf`` (``J <= d + 1`` with ``d | T``, ``T >= 2d``), and its standard error
-      NaN where ``Var[kappa]`` is infinite (``J <= d + 3``) or not known to be finite; the
-      median and quantiles are then the summary to read.
+      ``E[kappa] = inf`` (``J <= d + 1`` with ``d | T``, ``T >= 2d`` or ``T = d``), and its
+      standard error NaN where ``Var[kappa]`` is infinite (``J <= d + 3``) or not known to
+      be finite; the median and quantiles are then the summary to read.
     * ``frame_fraction`` is the fraction of draws with ``A > 0``; ``kappa_tilde`` the
       paper's stride-1 prediction ``(1 + 2 r) / (1 - 2 r)``, ``r = sqrt(log T / J)``, NaN
       where ``J <= 4 log T``.
@@ -605,7 +635,7 @@ def smallest_J_for_kappa(N, T, target_kappa, *, stride=1, n_draws=200, seed=0, J
     The mean of ``kappa`` over random layers at ``sigma = sqrt(stride / (J T))`` decreases
     with ``J`` (more filters average the Littlewood-Paley sum over more chi-squared terms;
     the chapters on condition numbers and strided filterbanks show it numerically). It is
-    infinite for ``J <= d + 1`` (proved for ``d | T``, ``T >= 2d``:
+    infinite for ``J <= d + 1`` (proved for ``d | T`` with ``T >= 2d`` or ``T = d``:
     :func:`randfb.kappa_moment_threshold`), so no smaller ``J`` can meet a finite target
     and a sample mean there means nothing: the search starts at ``J = d + 2``
     (:func:`first_J_with_finite_mean`), doubles ``J`` until the target is met, then bisects
@@ -776,12 +806,29 @@ def _filter_progress(progress):
     return report
 
 
+#: Above this condition number ``A`` is at round-off level relative to ``B``: float64
+#: spectra of ``J`` filters carry an absolute error of order ``1e-16 J T B`` on ``A``, so
+#: an ``A`` below ``1e-12 B`` cannot be told from 0 (e.g. float32 filters whose mean was
+#: removed, where ``A`` at frequency 0 is the rounding of a sum that is exactly 0).
+NUMERICALLY_SINGULAR = 1e12
+
+
 @dataclass(frozen=True)
 class FilterbankBounds:
     """Frame bounds of one filterbank (see :func:`filterbank_bounds`).
 
     ``kappa`` is ``B / A``, ``inf`` when ``A = 0 < B`` (not a frame) and NaN for the zero
-    layer (``A = B = 0``: ``0 / 0``).
+    layer (``A = B = 0``: ``0 / 0``). ``A_bin`` and ``B_bin`` say where the bounds are
+    reached: at stride 1 the DFT bin ``k`` (``0 <= k <= N/2``, frequency ``k / N`` cycles
+    per sample) where the Littlewood-Paley sum is smallest or largest; at stride ``d`` the
+    polyphase frequency ``m`` (``0 <= m <= N/(2d)``) whose matrix ``P(m)`` has the
+    smallest or largest eigenvalue, which mixes the input bins ``m + r N/d``,
+    ``r = 0..d-1`` (:meth:`aliased_bins`). None where not computed.
+
+    :attr:`verdict` is the one reading of the numbers that the table and the JSON share:
+    ``"zero layer"``, ``"not a frame"`` (``A = 0``), ``"numerically not a frame"``
+    (``kappa > NUMERICALLY_SINGULAR``: ``A`` at round-off level) or ``"frame"``;
+    :attr:`is_frame` is true only for the last.
     """
 
     N: int
@@ -790,6 +837,8 @@ class FilterbankBounds:
     stride: int
     A: float
     B: float
+    A_bin: int | None = None
+    B_bin: int | None = None
 
     @property
     def is_zero(self) -> bool:
@@ -802,13 +851,84 @@ class FilterbankBounds:
         return float(kappa_from_bounds(self.A, self.B))
 
     @property
-    def is_frame(self) -> bool:
-        return self.A > 0
+    def verdict(self) -> str:
+        if self.is_zero:
+            return "zero layer"
+        if not self.A > 0:
+            return "not a frame"
+        if self.kappa > NUMERICALLY_SINGULAR:
+            return "numerically not a frame"
+        return "frame"
 
-    def as_dict(self) -> dict:
+    @property
+    def is_frame(self) -> bool:
+        return self.verdict == "frame"
+
+    def aliased_bins(self, m) -> list[int]:
+        """The input DFT bins ``m + r N/d`` that the polyphase frequency ``m`` mixes."""
+        M = self.N // self.stride
+        return [m + r * M for r in range(self.stride)]
+
+    def _where(self, k, sample_rate) -> dict | None:
+        if k is None:
+            return None
+        where = {"bin": k, "cycles_per_sample": k / self.N,
+                 "hz": None if sample_rate is None else k * sample_rate / self.N}
+        if self.stride > 1:
+            where["aliased_bins"] = self.aliased_bins(k)
+        return where
+
+    def as_dict(self, sample_rate=None) -> dict:
+        """JSON-ready fields; ``sample_rate`` (Hz) adds the frequencies in Hz."""
         return {"filters": {"N": self.N, "J": self.J, "T": self.T, "stride": self.stride},
-                "A": self.A, "B": self.B, "kappa": self.kappa, "is_frame": self.is_frame,
-                "is_zero": self.is_zero}
+                "A": self.A, "B": self.B, "kappa": self.kappa, "verdict": self.verdict,
+                "is_frame": self.is_frame, "is_zero": self.is_zero,
+                "numerically_singular_above": NUMERICALLY_SINGULAR,
+                "A_at": self._where(self.A_bin, sample_rate),
+                "B_at": self._where(self.B_bin, sample_rate)}
+
+
+def _extreme_bins(total, stride):
+    """``(A_bin, B_bin)``: where the smallest and the largest eigenvalue are reached."""
+    if stride == 1:
+        return int(np.argmin(total)), int(np.argmax(total))
+    eig = np.linalg.eigvalsh(total)  # (frequencies, d), ascending
+    return int(np.argmin(eig[:, 0])), int(np.argmax(eig[:, -1]))
+
+
+def bound_curves(w, N, stride=1):
+    """``(frequencies, curves)``: the curves whose extremes are ``A`` and ``B``, to plot.
+
+    Stride 1: the Littlewood-Paley sum ``sum_j |w_hat_j|^2`` at the frequencies
+    ``k / N``, ``k = 0..N/2`` (cycles per sample), shape ``(N//2 + 1, 1)``; when ``T << N``
+    (:func:`randfb.lp_extremes.use_fine_grid`) on a grid of
+    :func:`randfb.lp_extremes.fine_grid_length` points instead, about ``32 T``, which
+    samples the same trigonometric polynomial finely without an array of length ``N``.
+    Stride ``d``: the ``d`` eigenvalues of the polyphase matrices ``P(m)`` at
+    ``m / N``, ``m = 0..N/(2d)``, ascending, shape ``(N//(2d) + 1, d)``. ``A`` is the
+    minimum of the first column over the ``N``-grid, ``B`` the maximum of the last.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from randfb.calculator import bound_curves
+    >>> f, lp = bound_curves(np.array([[1.0, 1.0]]), 8)     # |1 + e^{-i w}|^2
+    >>> f.tolist(), lp[:, 0].round(3).tolist()
+    ([0.0, 0.125, 0.25, 0.375, 0.5], [4.0, 3.414, 2.0, 0.586, 0.0])
+    """
+    N = check_int(N, "N", minimum=1)
+    w = np.asarray(check_filters(w, N), dtype=np.float64)
+    stride = check_stride(stride, N)
+    J, T = w.shape
+    if stride == 1:
+        grid = fine_grid_length(T) if use_fine_grid(T, N) else N
+        L = _lp_fft_length(T, grid)
+        spectrum = scipy.fft.rfft(w, n=L, axis=-1)
+        power = (spectrum.real**2 + spectrum.imag**2).sum(axis=0)
+        lp = _lp_from_power(power, L, T, grid)
+        return np.arange(lp.size) / grid, lp[:, None]
+    eig = np.clip(np.linalg.eigvalsh(_polyphase_component_grams(w, N, stride)), 0.0, None)
+    return np.arange(eig.shape[0]) / N, eig
 
 
 def filterbank_bounds(w, N, stride=1, *, progress=False) -> FilterbankBounds:
@@ -817,7 +937,10 @@ def filterbank_bounds(w, N, stride=1, *, progress=False) -> FilterbankBounds:
     Equal to :func:`randfb.frame_bounds` (to round-off), computed in float64 whatever the
     dtype of ``w``. Stride 1: the power spectra ``|w_hat_j|^2`` of chunks of filters, on
     ``L ~ 2T`` points (or ``N`` if shorter), are summed, and one transform of length ``N``
-    gives the Littlewood-Paley sum ``sum_j |w_hat_j[k]|^2`` on all ``N`` bins. Stride ``d``:
+    gives the Littlewood-Paley sum ``sum_j |w_hat_j[k]|^2`` on all ``N`` bins; for
+    ``T << N`` its extremes come instead from a fine grid of ``O(T)`` points and a
+    certified refinement (:mod:`randfb.lp_extremes`), without any array of length ``N``.
+    Stride ``d``:
     the polyphase matrices ``P(m) = (1/d) sum_j conj(V_j(m)) V_j(m)^T`` are summed over
     chunks. Chunks fit in :data:`randfb.simulate.CHUNK_BUDGET_BYTES`; progress is reported
     per chunk. When ``J < d`` or ``T < d`` the layer is not a frame and ``A = 0`` exactly
@@ -873,7 +996,16 @@ def filterbank_bounds(w, N, stride=1, *, progress=False) -> FilterbankBounds:
         done += part.shape[0]
         if report is not None:
             report(done, J)
+    if stride == 1 and use_fine_grid(T, N):
+        r = scipy.fft.irfft(total, n=L)[:T]
+        A, B, A_bin, B_bin = lp_extremes_from_lags(r, N, return_bins=True)
+        return FilterbankBounds(N=N, J=J, T=T, stride=stride, A=max(float(A), 0.0),
+                                B=float(B), A_bin=int(A_bin), B_bin=int(B_bin))
     if stride == 1:
         total = _lp_from_power(total, L, T, N)
     A, B = (float(v) for v in _bounds_of_blocks(total, J, T, stride))
-    return FilterbankBounds(N=N, J=J, T=T, stride=stride, A=A, B=B)
+    A_bin, B_bin = _extreme_bins(total, stride)
+    if not can_be_frame(J, T, stride):
+        A_bin = None  # A = 0 at every frequency: no place to point at
+    return FilterbankBounds(N=N, J=J, T=T, stride=stride, A=A, B=B, A_bin=A_bin,
+                            B_bin=B_bin)

@@ -22,31 +22,18 @@ import math
 import os
 import sys
 import time
-
-import numpy as np
+from pathlib import Path
 
 from . import __version__
-from ._validation import check_filter_shape, check_filters, check_stride
-from .calculator import (
-    FLOAT32_KAPPA_LIMIT,
-    check_memory,
-    estimate_filterbank_bounds,
-    estimate_simulation,
-    filterbank_bounds,
-    first_J_with_finite_mean,
-    format_bytes,
-    format_seconds,
-    kappa_moments,
-    random_layer_summary,
-    smallest_J_for_kappa,
-)
-from .weights import describe_weights, load_weights
+
+# NumPy, SciPy and the computing modules are imported by the commands that need them,
+# so that ``randfb --version`` and ``randfb --help`` answer at once.
 
 PROG = "randfb"
 #: Exit status for bad input (the argparse convention).
 EXIT_USAGE = 2
-#: Above this condition number, A is at round-off level relative to B.
-NUMERICALLY_SINGULAR = 1e12
+#: Figure formats that --plot writes (from the file name's suffix).
+PLOT_FORMATS = (".png", ".pdf", ".svg")
 #: An estimated run time above this (seconds) is announced on stderr even without a bar.
 ANNOUNCE_SECONDS = 30.0
 
@@ -111,6 +98,8 @@ class ProgressBar:
         self._length = 0
 
     def __call__(self, done, total):
+        from .calculator import format_seconds
+
         now = time.perf_counter()
         finished = done >= total
         if 0 < done and not finished and now - self._last < 0.1:
@@ -168,6 +157,8 @@ def _draws(n) -> str:
 
 def _json_safe(obj):
     """Replace non-finite floats by None (strict JSON has no inf or NaN)."""
+    import numpy as np
+
     if isinstance(obj, dict):
         return {k: _json_safe(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -243,8 +234,8 @@ def _mean_kappa_line(s) -> str:
     if m.variance_finite is None:
         return (f"mean kappa: {sample} over the draws, with no standard error: whether "
                 "E[kappa] and Var[kappa] are finite is not established for this shape (the "
-                "book proves it for a stride that divides T, with T >= 2 stride); read the "
-                "median and the quantiles")
+                "book proves it for a stride that divides T, with T >= 2 stride or "
+                "T = stride); read the median and the quantiles")
     return f"mean kappa: {sample} +- {_fmt_se(s.kappa.standard_error)} (Monte Carlo standard error)"
 
 
@@ -283,6 +274,8 @@ def _init_table(summary, search, out):
     if s.moments.threshold != 0 and n_frames < s.n_draws:
         write(f"    (this shape is a frame with probability 1: A = 0 in {s.n_draws - n_frames}"
               " draws is round-off even in float64)\n")
+    from .calculator import FLOAT32_KAPPA_LIMIT
+
     if s.precision == "float64":
         write(f"  computed in float64: some draws have kappa > {FLOAT32_KAPPA_LIMIT:g}, "
               "where float32 cannot resolve A\n")
@@ -292,6 +285,8 @@ def _init_table(summary, search, out):
 
 
 def _evaluation_text(search, J, summary) -> str:
+    from .calculator import kappa_moments
+
     stat = search.evaluations[J]
     text = f"mean kappa {_fmt(stat.mean)}"
     if math.isfinite(stat.standard_error):
@@ -314,7 +309,7 @@ def _search_lines(search, summary, out):
         return
     below = ("the mean of kappa is infinite below" if summary.moments.threshold is not None
              else "below it the mean of kappa is infinite where the book proves it, for a "
-                  "stride dividing T with T >= 2 stride")
+                  "stride dividing T with T >= 2 stride or T = stride")
     evaluated = (f"{len(search.evaluations)} values of J simulated, {_draws(search.n_draws)} "
                  f"each, from J = {search.J_start} = stride + 2: {below}")
     if search.memory_limited:
@@ -333,6 +328,8 @@ def _search_lines(search, summary, out):
 
 def _announce(estimate, what, show):
     """Say beforehand what a long computation will cost (stderr)."""
+    from .calculator import format_bytes, format_seconds
+
     if show or estimate.seconds > ANNOUNCE_SECONDS:
         hint = "" if show else "; --progress shows its progress"
         sys.stderr.write(f"{PROG}: {what}: about {format_seconds(estimate.seconds)} and "
@@ -341,6 +338,17 @@ def _announce(estimate, what, show):
 
 
 def _run_init(args, out):
+    import numpy as np
+
+    from ._validation import check_filter_shape, check_stride
+    from .calculator import (
+        check_memory,
+        estimate_simulation,
+        first_J_with_finite_mean,
+        random_layer_summary,
+        smallest_J_for_kappa,
+    )
+
     try:
         check_filter_shape(args.J, args.T, args.N)
         check_stride(args.stride, args.N)
@@ -386,7 +394,7 @@ def _run_init(args, out):
 # ------------------------------------------------------------------ randfb bounds
 
 
-def read_weights(path, layer=None) -> tuple[np.ndarray, tuple, str]:
+def read_weights(path, layer=None) -> tuple:
     """Filters ``(J, T)`` from a weights file, the stored shape and the tensor's name.
 
     Reads ``.npy``, ``.npz``, PyTorch zip checkpoints (``.pt``/``.pth``, without torch) and
@@ -394,6 +402,8 @@ def read_weights(path, layer=None) -> tuple[np.ndarray, tuple, str]:
     that holds several. Raises :class:`UsageError` with a one-line reason for a missing,
     unreadable, malformed or unsafe file, or a tensor of another layout.
     """
+    from .weights import describe_weights, load_weights
+
     try:
         info = describe_weights(path, layer)
         w = load_weights(path, layer)
@@ -407,7 +417,49 @@ def read_weights(path, layer=None) -> tuple[np.ndarray, tuple, str]:
     return w, tuple(info.shape), info.name
 
 
-def _bounds_table(result, path, stored_shape, name, out):
+def _frequency_text(result, k, sample_rate) -> str:
+    """Where a bound is reached, in words: the bin, its frequency, aliases at stride d."""
+    N, d = result.N, result.stride
+
+    def number(x, digits):
+        return "0" if x == 0 else _significant(x, digits)
+
+    def hz(b):
+        return f"{b * sample_rate / N:.4g} Hz"  # 78 Hz, 3922 Hz, 24.36 Hz
+
+    if d == 1:
+        text = f"bin {k} of N = {N} ({number(k / N, 3)} cycles/sample"
+        return text + (f", {hz(k)})" if sample_rate else ")")
+    # a real signal's bins b and N - b carry the same frequency: fold to 0..N/2
+    bins = sorted({min(b, N - b) for b in result.aliased_bins(k)})
+    folded = ", ".join(hz(b) if sample_rate else str(b) for b in bins)
+    unit = "frequencies" if sample_rate else "bins"
+    return (f"polyphase frequency m = {k} of N/d = {N // d}: the input {unit} {folded} "
+            "alias together there")
+
+
+def _verdict_lines(r) -> list[str]:
+    """The table's reading of A, B and kappa: the same verdict as the JSON's."""
+    from .calculator import NUMERICALLY_SINGULAR
+
+    if r.verdict == "zero layer":
+        return ["The layer is zero: every weight is 0, so Phi x = 0 for every x, A = B = 0,",
+                "and kappa = B / A = 0/0 is undefined."]
+    if r.verdict == "not a frame":
+        reason = _not_a_frame_reason(r.J, r.T, r.stride)
+        if reason:
+            return [f"Not a frame: {reason}."]
+        return ["Not a frame: A = 0, some signal is mapped to zero (a frequency, or an",
+                "aliased combination of frequencies, that no filter passes)."]
+    if r.verdict == "numerically not a frame":
+        return [f"Numerically not a frame: A is at round-off level relative to B (kappa > "
+                f"{NUMERICALLY_SINGULAR:.0e}),",
+                "as when the mean of float32 filters was removed: a frequency that no "
+                "filter passes."]
+    return ["A frame: every signal keeps between A and B times its energy."]
+
+
+def _bounds_table(result, path, stored_shape, name, out, sample_rate=None):
     r = result
     write = out.write
     if len(stored_shape) == 3:
@@ -421,32 +473,101 @@ def _bounds_table(result, path, stored_shape, name, out):
           f"signals of N = {r.N} samples, stride {r.stride}\n\n")
     if r.is_zero:
         kappa = "undefined (0/0)"
-    elif r.is_frame:
+    elif r.A > 0:
         kappa = _fmt(r.kappa)
     else:
         kappa = "inf (not a frame)"
     write(f"  {'A':<7}{_fmt(r.A):>18}   lower frame bound: ||Phi x||^2 >= A ||x||^2 for all x\n")
     write(f"  {'B':<7}{_fmt(r.B):>18}   upper frame bound: ||Phi x||^2 <= B ||x||^2 for all x\n")
     write(f"  {'kappa':<7}{kappa:>18}   condition number B / A (1 = tight frame)\n\n")
+    if not r.is_zero:
+        for which, k in (("A", r.A_bin), ("B", r.B_bin)):
+            if k is not None:
+                write(f"  {which} is reached at {_frequency_text(r, k, sample_rate)}\n")
+        write("\n")
+    write("".join(f"  {line}\n" for line in _verdict_lines(r)))
     if r.is_zero:
-        write("  The layer is zero: every weight is 0, so Phi x = 0 for every x, A = B = 0,\n"
-              "  and kappa = B / A = 0/0 is undefined.\n")
         return
-    if not r.is_frame:
-        reason = _not_a_frame_reason(r.J, r.T, r.stride)
-        if reason:
-            write(f"  {reason}.\n")
-        else:
-            write("  A = 0: some signal is mapped to zero (a frequency, or an aliased\n"
-                  "  combination of frequencies, that no filter passes).\n")
-    elif r.kappa > NUMERICALLY_SINGULAR:
-        write("  A is at round-off level relative to B: numerically, not a frame.\n")
     write("  A and B scale with the square of the weights; kappa does not. Compare with a\n"
           f"  random layer of the same shape: randfb init --J {r.J} --T {r.T} --N {r.N} "
           f"--stride {r.stride}\n")
 
 
+def _plot_bounds(w, result, path, sample_rate):
+    """Draw the curves whose extremes are A and B (dB against frequency) into ``path``."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise UsageError("--plot needs matplotlib, which is not installed: pip install "
+                         "matplotlib (or omit --plot)") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from .calculator import bound_curves
+    from .plotting import color_of
+
+    r = result
+    freqs, curves = bound_curves(w, r.N, r.stride)
+    scale = sample_rate if sample_rate else 1.0
+    freqs = freqs * scale
+    floor = r.B * 1e-16 if r.B > 0 else 1e-300  # 0 drawn at round-off level, not -inf
+
+    def db(x):
+        return 10 * np.log10(np.maximum(x, floor))
+
+    fig, ax = plt.subplots(figsize=(9.0, 4.0))
+    if r.stride == 1:
+        ax.plot(freqs, db(curves[:, 0]), color="0.25", lw=1,
+                label=r"Littlewood-Paley sum $\sum_j |\hat w_j|^2$")
+    else:
+        for c in range(curves.shape[1]):
+            ax.plot(freqs, db(curves[:, c]), lw=1,
+                    label=f"eigenvalue {c + 1} of {r.stride} of $P(m)$")
+    for which, value, k in (("A", r.A, r.A_bin), ("B", r.B, r.B_bin)):
+        ax.axhline(db(value), color=color_of(which), ls="--", lw=1,
+                   label=f"{which} = {_fmt(value)}")
+        if k is not None:
+            ax.plot([k * scale / r.N], [db(value)], "o", color=color_of(which), zorder=5)
+    if r.B > 0:
+        ax.axhspan(db(r.A), db(r.B), color=color_of("B"), alpha=0.08,
+                   label=r"the band $[A, B]$")
+    unit = "Hz" if sample_rate else "cycles per sample"
+    what = "frequency" if r.stride == 1 else "output frequency m / N of P(m)"
+    ax.set_xlabel(f"{what} ({unit})")
+    ax.set_ylabel("dB")
+    kappa = "undefined" if r.is_zero else _fmt(r.kappa)
+    ax.set_title(f"J = {r.J}, T = {r.T}, N = {r.N}, stride {r.stride}: kappa = {kappa} "
+                 f"({r.verdict})", fontsize=10)
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    fig.tight_layout()
+    try:
+        fig.savefig(path, dpi=120, metadata={"Software": None} if
+                    path.suffix == ".png" else None)
+    except OSError as exc:
+        raise UsageError(f"--plot: cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        plt.close(fig)
+
+
+def _plot_path(text):
+    """The --plot file name, checked before computing anything."""
+    path = Path(text)
+    if path.suffix.lower() not in PLOT_FORMATS:
+        raise UsageError(f"--plot must name a {', '.join(PLOT_FORMATS)} file, got {text!r}")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"--plot: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"--plot: the folder {folder} is not writable")
+    return path
+
+
 def _run_bounds(args, out):
+    from ._validation import check_filters, check_stride
+    from .calculator import check_memory, estimate_filterbank_bounds, filterbank_bounds
+
+    plot = _plot_path(args.plot) if args.plot is not None else None
     w, stored_shape, name = read_weights(args.weights, args.layer)
     try:
         check_filters(w, args.N, name="weights")
@@ -463,13 +584,30 @@ def _run_bounds(args, out):
     if bar:
         bar(0, J)
     result = filterbank_bounds(w, args.N, args.stride, progress=bar)
+    if plot is not None:
+        _plot_bounds(w, result, plot, args.sr)
     if args.json:
         payload = {"command": "bounds", "randfb_version": __version__,
                    "weights": str(args.weights), "layer": name,
-                   "stored_shape": list(stored_shape), **result.as_dict()}
+                   "stored_shape": list(stored_shape), "sample_rate": args.sr,
+                   **result.as_dict(args.sr),
+                   "plot": None if plot is None else str(plot)}
         _print_json(payload, out)
     else:
-        _bounds_table(result, args.weights, stored_shape, name, out)
+        _bounds_table(result, args.weights, stored_shape, name, out, args.sr)
+        if plot is not None:
+            out.write(f"\n  Plot of the bounds against frequency: {plot}\n")
+
+
+def _sample_rate(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(
+            f"the sample rate must be a finite number of Hz > 0, got {text!r}")
+    return value
 
 
 # ------------------------------------------------------------------ parser and main
@@ -545,8 +683,17 @@ def build_parser() -> argparse.ArgumentParser:
     bounds.add_argument("--layer", default=None, metavar="NAME",
                         help="the tensor to read in a file that holds several, e.g. "
                              "conv1.weight (a dotted key of a state dict, or a key of the "
-                             ".npz or .safetensors file); without it a file with several "
-                             "candidates is refused with their names and shapes")
+                             ".npz or .safetensors file); without it the one tensor that "
+                             "can be a first layer (one input channel) is read, and a file "
+                             "with several is refused with their names and shapes")
+    bounds.add_argument("--sr", type=_sample_rate, default=None, metavar="HZ",
+                        help="sample rate in Hz: where A and B are reached is then also "
+                             "given in Hz")
+    bounds.add_argument("--plot", default=None, metavar="FILE.png",
+                        help="draw the Littlewood-Paley sum (the eigenvalues of the "
+                             "polyphase matrices at stride d) in dB against frequency, "
+                             "with A, B and the band between them, into FILE (.png, .pdf "
+                             "or .svg; needs matplotlib)")
     bounds.set_defaults(run=_run_bounds)
     return parser
 
@@ -555,6 +702,7 @@ def main(argv=None) -> int:
     """Run ``randfb`` with the arguments ``argv`` (default ``sys.argv[1:]``); return the exit
     status (0 success, 2 bad input, 130 interrupted)."""
     parser = build_parser()
+    args = None
     try:
         try:
             args = parser.parse_args(argv)
@@ -572,8 +720,11 @@ def main(argv=None) -> int:
     except MemoryError as exc:  # InsufficientMemory (estimated) or an allocation that failed
         sys.stdout.flush()
         reason = " ".join(str(exc).split()) or "an allocation failed"
-        sys.stderr.write(f"{PROG}: error: out of memory: {reason}; reduce --N, the number of "
-                         "filters or the number of draws\n")
+        if getattr(args, "command", None) == "bounds":
+            advice = "reduce --N (the bounds of a filterbank need no draws)"
+        else:
+            advice = "reduce --N, --J or --draws (and --search-draws or --max-J)"
+        sys.stderr.write(f"{PROG}: error: out of memory: {reason}; {advice}\n")
         return EXIT_USAGE
     except BrokenPipeError:
         # The reader of stdout has gone (``randfb ... | head -1``): stop quietly. Point

@@ -6,7 +6,8 @@ frame operator ``Phi^T Phi``.
 
 * Stride 1: ``Phi^T Phi`` is a circulant, diagonal in the DFT, with eigenvalues the
   Littlewood-Paley sum ``LP[k] = sum_j |w_hat_j[k]|^2`` at the ``N`` DFT bins, so
-  ``A = min_k LP[k]`` and ``B = max_k LP[k]``.
+  ``A = min_k LP[k]`` and ``B = max_k LP[k]``. For ``T << N`` these extremes are found
+  without the ``N``-point transform (:mod:`randfb.lp_extremes`).
 * Stride ``d`` dividing ``N``: ``Phi^T Phi`` commutes with shifts by ``d``; in the DFT it
   couples the ``d`` aliased bins ``m, m + N/d, ..., m + (d-1) N/d``, giving one ``d x d``
   Hermitian *polyphase matrix* per ``m = 0..N/d - 1``:
@@ -23,6 +24,7 @@ import numpy as np
 import scipy.fft
 
 from ._validation import check_filter_shape, check_filters, check_int, check_stride
+from .lp_extremes import lag_sums, lp_extremes_from_lags, use_fine_grid
 
 
 def littlewood_paley(w, N) -> np.ndarray:
@@ -164,9 +166,24 @@ def frame_bounds(w, N, stride=1):
 
 
 def _frame_bounds(w, N, stride):
-    """:func:`frame_bounds` without argument checks (for the simulators)."""
+    """:func:`frame_bounds` without argument checks (for the simulators).
+
+    At stride 1 with ``N`` long enough for the cost rule
+    (:func:`randfb.lp_extremes.use_fine_grid`), the extremes of the Littlewood-Paley sum
+    come from a fine grid of ``O(T)`` points and a certified refinement
+    (:mod:`randfb.lp_extremes`), at a cost independent of ``N``; otherwise from the
+    ``N``-point transform.
+    """
     J, T = w.shape[-2:]
+    if stride == 1 and use_fine_grid(T, N):
+        return _lp_extremes_from_lags(lag_sums(w, _lp_fft_length(T, N)), N)
     return _bounds_of_blocks(_frame_operator_blocks(w, N, stride), J, T, stride)
+
+
+def _lp_extremes_from_lags(r, N):
+    """``(A, B)`` at stride 1 from the summed lags, ``A`` clipped at 0 as the FFT path."""
+    A, B = lp_extremes_from_lags(r, N)
+    return np.clip(A, 0.0, None), B
 
 
 def _frame_operator_blocks(w, N, stride):
@@ -262,8 +279,11 @@ def kappa_moment_threshold(J, T, stride=1) -> float | None:
     ``J <= d + 1`` and the variance for ``J <= d + 3`` (at stride 1: ``J <= 2`` and
     ``J <= 4``). Proved in the chapters on condition numbers (stride 1) and strided
     filterbanks. When ``J < d`` or ``T < d`` the layer is never a frame (``kappa = inf``
-    surely) and ``p* = 0``. Outside these hypotheses (``d`` does not divide ``T``, or
-    ``d <= T < 2d``) the book proves nothing and ``None`` is returned.
+    surely) and ``p* = 0``. At ``T = d >= 2`` the layer is a block transform whose
+    ``kappa`` is that of the Wishart matrix ``W^T W`` (:mod:`randfb.block_transform`),
+    and the same ``p* = (J - d + 1) / 2`` holds. Outside these hypotheses (``d`` does not
+    divide ``T``, ``d < T < 2d``, or ``T = d = 1``, where ``kappa = 1`` surely) the book
+    proves nothing here and ``None`` is returned.
 
     Parameters
     ----------
@@ -283,11 +303,15 @@ def kappa_moment_threshold(J, T, stride=1) -> float | None:
     (2.0, 2.5)
     >>> kappa_moment_threshold(3, 64, 4), kappa_moment_threshold(8, 30, 4) is None
     (0.0, True)
+    >>> kappa_moment_threshold(8, 4, 4)   # T = d: the Wishart matrix W^T W
+    2.5
     """
     J, T = check_filter_shape(J, T)
     stride = check_int(stride, "stride", minimum=1)
     if not can_be_frame(J, T, stride):
         return 0.0
+    if T == stride >= 2:  # a block transform: the Wishart matrix W^T W
+        return (J - stride + 1) / 2
     if T % stride or T < 2 * stride:
         return None
     return (J - stride + 1) / 2

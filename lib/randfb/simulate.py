@@ -15,9 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.fft
-from threadpoolctl import threadpool_limits
 
 from ._progress import Progress
+from ._threads import single_blas_thread
 from ._validation import (
     as_generator,
     check_filter_shape,
@@ -29,7 +29,8 @@ from ._validation import (
 )
 from .energy import energy_eigenvalues
 from .filterbank import _filter_autocorrelation_sum, _lag_weights
-from .frames import _frame_bounds
+from .frames import _frame_bounds, _lp_fft_length
+from .lp_extremes import fine_grid_length, use_fine_grid
 
 #: Bytes of temporaries one chunk of draws may hold (a few chunks run at once).
 CHUNK_BUDGET_BYTES = 48 * 2**20
@@ -55,7 +56,7 @@ def _run_chunks(n_draws, draws_per_chunk, rng, simulate_chunk, n_outputs, label,
 
     # The chunks are the parallelism: BLAS inside them (small products, batched eigvalsh)
     # runs on one thread, so it never competes with the chunk threads for the cores.
-    with threadpool_limits(limits=1, user_api="blas"):
+    with single_blas_thread():
         if N_THREADS == 1 or len(starts) == 1:
             for i in range(len(starts)):
                 reporter.update(work(i))
@@ -76,7 +77,11 @@ def _frame_bounds_chunk_draws(N, J, T, stride):
     Also used by the calculator's estimates and by the strided mean polyphase matrix,
     so that one budget rule sizes all three.
     """
-    if stride == 1:
+    if stride == 1 and use_fine_grid(T, N):
+        # Spectra of length ~2T, then the fine grid and its cells (lp_extremes).
+        per_draw = 4 * J * T + 8 * J * (_lp_fft_length(T, N) // 2 + 1) * 2
+        per_draw += 40 * fine_grid_length(T)
+    elif stride == 1:
         per_draw = 4 * J * T + 8 * J * (N // 2 + 1) * 2 + 8 * N
     else:
         per_draw = 4 * J * T + 16 * J * N * 2 + 16 * N * stride * 2

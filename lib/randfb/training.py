@@ -30,8 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.fft
 import scipy.linalg
-from threadpoolctl import threadpool_limits
 
+from ._threads import single_thread
 from ._validation import as_generator, check_filters, check_int, check_positive, check_signal
 from .energy import autocorrelation, symmetric_toeplitz_eigenvalues
 from .frames import littlewood_paley
@@ -462,7 +462,7 @@ def sgd_filters(x, w0, target, steps, *, eta, batch_size, n_runs, rng=None):
     windows = np.lib.stride_tricks.sliding_window_view(y, T)  # (N, T), windows[m]
     scale = eta * N / batch_size
     done = 0
-    with threadpool_limits(1):  # small matrix products: threads cost more than they give
+    with single_thread():  # small matrix products: threads cost more than they give
         for i, stop in enumerate(steps):
             for _ in range(stop - done):
                 n = gen.integers(0, N, size=(n_runs, batch_size))
@@ -623,7 +623,7 @@ def penalised_descent_filters(r, w0, target, steps, *, beta, n_bins, eta):
     J = w0.shape[0]
     eta_rows, beta_rows = eta[:, None, None], beta[:, None, None]
     done = 0
-    with threadpool_limits(1):  # small matrix products: threads cost more than they give
+    with single_thread():  # small matrix products: threads cost more than they give
         for i, stop in enumerate(steps):
             for _ in range(stop - done):
                 data = ((w - target).reshape(-1, T) @ Q).reshape(beta.size, J, T)

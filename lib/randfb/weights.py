@@ -23,8 +23,12 @@ function the file names (``os.system``, ``eval``...). Following the idea of PyTo
 ``torch.load(weights_only=True)``, the checkpoint reader here is a restricted unpickler
 that resolves only the names a state dict needs, ``torch._utils._rebuild_tensor_v2``
 (and ``_rebuild_parameter``), the ``torch.*Storage`` types and
-``collections.OrderedDict``, to inert stand-ins of its own, and refuses every other
-global before anything is called. The tensor data are then read from the zip's
+``collections.OrderedDict``, to inert stand-ins of its own. Every other global
+(``argparse.Namespace`` of Lightning's ``hyper_parameters``, NumPy scalars, but also
+``os.system``) is never imported, called or constructed: it becomes an inert
+placeholder that only records what the pickle does with it, so the tensors of a real
+training checkpoint can be read, and asking for an object built from such a global
+(or a file holding nothing else) is refused, naming it. The tensor data are read from the zip's
 ``data/<key>`` entries, honouring the dtype, the storage offset, the sizes and the
 strides of each tensor. The ``.safetensors`` format is documented and small (an 8-byte
 little-endian header length, a JSON header giving each tensor's dtype, shape and byte
@@ -39,6 +43,7 @@ Used by: ``book/trained_layers.ipynb`` and ``randfb bounds`` (:mod:`randfb.cli`)
 from __future__ import annotations
 
 import collections
+import difflib
 import json
 import math
 import os
@@ -179,7 +184,84 @@ def _npz_entries(path: Path, names: list[str]) -> list[_Entry]:
 
 
 class _Refused(pickle.UnpicklingError):
-    """A global or persistent id that a weights file must not contain."""
+    """A persistent id that a weights file must not contain."""
+
+
+class _Malformed(pickle.UnpicklingError):
+    """A tensor record that cannot describe a tensor (negative stride, ...)."""
+
+
+class _Placeholder:
+    """Inert record of an object built from a global this reader does not resolve.
+
+    A checkpoint may hold more than tensors: Lightning's ``hyper_parameters`` as an
+    ``argparse.Namespace``, NumPy scalars, a training loop's own objects. Their globals
+    (``argparse.Namespace``, ``numpy.core.multiarray.scalar``, ``os.system``...) are
+    never imported, called or constructed: the unpickler hands out, for each such
+    global, a subclass of this class (see :meth:`_RestrictedUnpickler.find_class`), and
+    whatever the pickle does with it (call it, ``NEWOBJ``, ``BUILD``, append or set
+    items) only records the arguments here. No code of the file runs. A tensor that
+    needs one of these records is refused when it is asked for (``refused_globals``
+    names them), and so is a file that holds no tensor at all.
+    """
+
+    global_name = "?"  # set on each subclass: "module.name" of the unresolved global
+
+    def __new__(cls, *args, **kwargs):
+        self = object.__new__(cls)
+        object.__setattr__(self, "parts", [args, kwargs])
+        return self
+
+    def __init__(self, *args, **kwargs):  # the pickle's REDUCE calls the class: record
+        pass
+
+    def __call__(self, *args, **kwargs):  # a placeholder object called: record
+        return type(self)(self, *args, **kwargs)
+
+    def __setstate__(self, state):
+        self.parts.append(state)
+
+    def __setitem__(self, key, value):
+        self.parts.append((key, value))
+
+    def append(self, value):
+        self.parts.append(value)
+
+    def extend(self, values):
+        self.parts.append(list(values))
+
+    def __reduce__(self):  # pragma: no cover - never pickled
+        raise TypeError("not picklable")
+
+
+def _refused_globals(obj, limit=10_000) -> list[str]:
+    """Names of the unresolved globals that ``obj`` was built from (bounded search)."""
+    found, seen, stack = [], set(), [obj]
+    while stack and len(seen) < limit:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, type) and issubclass(item, _Placeholder):
+            name = item.global_name
+        elif isinstance(item, _Placeholder):
+            name = type(item).global_name
+            stack.extend(reversed(item.parts))
+        elif isinstance(item, _Tensor):
+            stack.append(item.storage)
+            continue
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+            continue
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            stack.extend(item)
+            continue
+        else:
+            continue
+        if name is not None and name not in found:
+            found.append(name)
+    return found
 
 
 class _StorageType:
@@ -209,35 +291,46 @@ class _Tensor:
         self.storage, self.offset, self.size, self.stride = storage, offset, size, stride
 
     def __setstate__(self, state):
-        raise _Refused("a tensor does not take a state")
+        raise _Malformed("a tensor does not take a state")
+
+
+class _UnresolvedTensor(_Placeholder):
+    """A tensor whose storage, size or stride needs an unresolved global."""
+
+    global_name = None  # not itself refused: the globals in its arguments are
 
 
 def _int_tuple(value, what):
     if not isinstance(value, tuple) or not all(
         isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in value
     ):
-        raise _Refused(f"tensor {what} must be a tuple of integers >= 0, got {value!r}")
+        raise _Malformed(f"tensor {what} must be a tuple of integers >= 0, got {value!r:.80}")
     return value
 
 
 def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=False,
                        backward_hooks=None, metadata=None):
     """Stand-in for ``torch._utils._rebuild_tensor_v2``: records, computes nothing."""
+    if _refused_globals((storage, storage_offset, size, stride)):
+        return _UnresolvedTensor(storage, storage_offset, size, stride)
     if not isinstance(storage, _Storage):
-        raise _Refused("a tensor must be rebuilt from a storage")
-    if not isinstance(storage_offset, int) or storage_offset < 0:
-        raise _Refused(f"storage offset must be an integer >= 0, got {storage_offset!r}")
+        raise _Malformed("a tensor must be rebuilt from a storage")
+    if (not isinstance(storage_offset, int) or isinstance(storage_offset, bool)
+            or storage_offset < 0):
+        raise _Malformed(f"storage offset must be an integer >= 0, got {storage_offset!r:.80}")
     size = _int_tuple(size, "size")
     stride = _int_tuple(stride, "stride")
     if len(size) != len(stride):
-        raise _Refused(f"tensor size {size} and stride {stride} differ in length")
+        raise _Malformed(f"tensor size {size} and stride {stride} differ in length")
     return _Tensor(storage, storage_offset, size, stride)
 
 
 def _rebuild_parameter(data, requires_grad=False, backward_hooks=None):
     """Stand-in for ``torch._utils._rebuild_parameter``: a Parameter is its tensor."""
+    if isinstance(data, _Placeholder):
+        return data
     if not isinstance(data, _Tensor):
-        raise _Refused("a parameter must wrap a tensor")
+        raise _Malformed("a parameter must wrap a tensor")
     return data
 
 
@@ -249,14 +342,26 @@ _ALLOWED_GLOBALS = {
 
 
 class _RestrictedUnpickler(pickle.Unpickler):
-    """Resolve only the names a state dict needs; refuse every other global."""
+    """Resolve the names a state dict needs; record every other global as a placeholder.
+
+    ``placeholders`` lists, in order of appearance, the ``module.name`` of each global
+    that was not resolved: each is replaced by an inert :class:`_Placeholder` subclass.
+    """
+
+    def __init__(self, file):
+        super().__init__(file)
+        self.placeholders: dict[tuple, type] = {}
 
     def find_class(self, module, name):
         if (module, name) in _ALLOWED_GLOBALS:
             return _ALLOWED_GLOBALS[(module, name)]
         if module == "torch" and name.endswith("Storage") and name.isidentifier():
             return _StorageType(name)
-        raise _Refused(f"refused to load the global {module}.{name}")
+        key = (str(module), str(name))
+        if key not in self.placeholders:
+            self.placeholders[key] = type("_Global", (_Placeholder,),
+                                          {"global_name": f"{key[0]}.{key[1]}"})
+        return self.placeholders[key]
 
     def persistent_load(self, pid):
         if (
@@ -270,8 +375,12 @@ class _RestrictedUnpickler(pickle.Unpickler):
 
 
 def _walk(obj, prefix, out, seen):
-    """Collect ``(dotted name, _Tensor)`` pairs from dicts and lists, in file order."""
-    if isinstance(obj, _Tensor):
+    """Collect ``(dotted name, _Tensor or _Placeholder)`` pairs from dicts and lists.
+
+    In file order; every object is visited once (a dict that contains itself, or two
+    names for one dict, do not recurse or repeat).
+    """
+    if isinstance(obj, (_Tensor, _Placeholder)):
         out.append((prefix, obj))
         return
     if isinstance(obj, (dict, list, tuple)):
@@ -282,6 +391,16 @@ def _walk(obj, prefix, out, seen):
         for key, value in items:
             if isinstance(key, (str, int)) and not isinstance(key, bool):
                 _walk(value, f"{prefix}.{key}" if prefix else str(key), out, seen)
+
+
+def _refusal(path, names) -> str:
+    """One line: the unresolved globals ``names`` and why they are refused."""
+    listed = ", ".join(names[:MAX_LISTED]) + (
+        f" and {len(names) - MAX_LISTED} more" if len(names) > MAX_LISTED else "")
+    return (f"{path}: refused to load the global {listed}: a checkpoint may only hold "
+            "tensors, storages and (ordered) dicts, since unpickling anything else can "
+            "run code; save the weights with torch.save(model.state_dict(), path) or "
+            "numpy.save")
 
 
 def _torch_entries(path: Path, names: list[str], pickle_name: str):
@@ -303,26 +422,40 @@ def _torch_entries_of(path, archive, names, pickle_name):
         byteorder = "<" if order == "little" else ">"
     try:
         with archive.open(pickle_name) as fh:
-            root = _RestrictedUnpickler(fh).load()
+            unpickler = _RestrictedUnpickler(fh)
+            root = unpickler.load()
+        refused = [f"{m}.{n}" for m, n in unpickler.placeholders]
     except _Refused as exc:
         _fail(f"{path}: {exc}: a checkpoint may only hold tensors, storages and "
               "(ordered) dicts, since unpickling anything else can run code; save the "
               "weights with torch.save(model.state_dict(), path) or numpy.save")
+    except _Malformed as exc:
+        _fail(f"cannot read {path} as a PyTorch checkpoint: malformed tensor ({exc})")
+    except RecursionError:
+        _fail(f"cannot read {path} as a PyTorch checkpoint: malformed data.pkl "
+              "(nested too deeply)")
     except Exception as exc:  # malformed pickle: any error of the unpickler
         _fail(f"cannot read {path} as a PyTorch checkpoint: malformed data.pkl "
               f"({type(exc).__name__}: {_first_line(exc)})")
-    found = []
-    _walk(root, "", found, set())
+    everything = []
+    _walk(root, "", everything, set())
+    found = [(name, obj) for name, obj in everything if isinstance(obj, _Tensor)]
+    unresolved = {name: _refused_globals(obj) for name, obj in everything
+                  if isinstance(obj, _Placeholder)}
+    if not found and refused:
+        _fail(_refusal(path, refused))
 
     def reader(name, tensor):
+        what = f"tensor {name!r}" if name else "the tensor"
+
         def read():
             storage = tensor.storage
             if storage.dtype not in _DTYPES:
-                _fail(f"{path}: tensor {name!r} has the unknown dtype "
+                _fail(f"{path}: {what} has the unknown dtype "
                       f"{storage.dtype}; expected one of {', '.join(FLOAT_DTYPES)}")
             entry = f"{prefix}data/{storage.key}"
             if entry not in names:
-                _fail(f"{path}: the storage of tensor {name!r} is missing "
+                _fail(f"{path}: the storage of {what} is missing "
                       f"(no zip entry {entry})")
             with zipfile.ZipFile(path) as again:
                 raw = again.read(entry)
@@ -333,12 +466,12 @@ def _torch_entries_of(path, archive, names, pickle_name):
             flat = np.frombuffer(raw, dtype=dtype, count=storage.numel)
             size, stride, offset = tensor.size, tensor.stride, tensor.offset
             if math.prod(size) > MAX_ELEMENTS:
-                _fail(f"{path}: tensor {name!r} of size {size} has more than "
+                _fail(f"{path}: {what} of size {size} has more than "
                       f"{MAX_ELEMENTS} elements; expected a first layer")
             if math.prod(size) > 0:
                 last = offset + sum((n - 1) * s for n, s in zip(size, stride, strict=True))
                 if last >= storage.numel:
-                    _fail(f"{path}: tensor {name!r} (offset {offset}, size {size}, "
+                    _fail(f"{path}: {what} (offset {offset}, size {size}, "
                           f"stride {stride}) reaches past its storage of "
                           f"{storage.numel} elements")
             view = np.lib.stride_tricks.as_strided(
@@ -349,8 +482,19 @@ def _torch_entries_of(path, archive, names, pickle_name):
             return _widen_bfloat16(array) if storage.dtype == "bfloat16" else array
         return read
 
-    return [_Entry(TensorInfo(name, tensor.size, tensor.storage.dtype),
-                   reader(name, tensor)) for name, tensor in found]
+    def needs(name, globals_):
+        def read():
+            _fail(_refusal(path, globals_).replace(
+                f"{path}: ", f"{path}: {name!r} is not a tensor but an object that needs "
+                "unresolved globals; ", 1))
+        return read
+
+    entries = [_Entry(TensorInfo(name, tensor.size, tensor.storage.dtype),
+                      reader(name, tensor)) for name, tensor in found]
+    # Objects built from unresolved globals: named, so that asking for one says why.
+    entries += [_Entry(TensorInfo(name, None, "object"), needs(name, globals_))
+                for name, globals_ in unresolved.items()]
+    return entries
 
 
 # ------------------------------------------------------------------ safetensors
@@ -436,6 +580,8 @@ def _entries(path) -> list[_Entry]:
             head = fh.read(16)
     except OSError as exc:
         _fail(f"cannot read {path}: {exc.strerror or exc}")
+    if size == 0:
+        _fail(f"{path} is an empty file (0 bytes); expected {FORMATS}")
     if head.startswith(NPY_MAGIC):
         return _npy_entries(p)
     if head.startswith(ZIP_MAGICS):
@@ -465,6 +611,19 @@ def _entries(path) -> list[_Entry]:
     _fail(f"{path}: unrecognised file format; expected {FORMATS}")
 
 
+def _is_first_layer(info: TensorInfo) -> bool:
+    """Whether a tensor has a first layer's layout and a floating-point dtype.
+
+    ``(J, T)``, ``(J, 1, T)`` or ``(J, 1, T, 1)``: one input channel (a convolution with
+    ``in_channels > 1`` reads the output of another layer, not the signal).
+    """
+    shape = info.shape
+    if shape is None or info.dtype not in FLOAT_DTYPES or 0 in shape:
+        return False
+    return (len(shape) == 2 or (len(shape) == 3 and shape[1] == 1)
+            or (len(shape) == 4 and shape[1] == 1 and shape[3] == 1))
+
+
 def _sort_key(info: TensorInfo):
     """Convolution-shaped first: first-layer layouts, other convolutions, matrices."""
     shape = info.shape
@@ -482,31 +641,50 @@ def _listing(infos) -> str:
     return ", ".join(parts)
 
 
+def _candidates(infos) -> list[TensorInfo]:
+    """The tensors that can be a first layer: convolutions with one input channel, or,
+    when there is none, ``(J, T)`` matrices."""
+    usable = [info for info in infos if _is_first_layer(info)]
+    convolutions = [info for info in usable if len(info.shape) > 2]
+    return convolutions or usable
+
+
 def _select(entries: list[_Entry], layer, path) -> _Entry:
     if layer is not None and not isinstance(layer, str):
         raise TypeError(f"layer must be a tensor name (str) or None, got "
                         f"{type(layer).__name__}")
-    if not entries:
-        _fail(f"{path} holds no tensor; expected a weight of shape {EXPECTED_LAYOUTS}")
-    infos = [entry.info for entry in entries]
+    tensors = [entry for entry in entries if entry.info.shape is not None]
+    infos = [entry.info for entry in tensors]
     if layer is not None:
         for entry in entries:
             if entry.info.name == layer:
+                if entry.info.shape is None:
+                    entry.read()  # an object built from unresolved globals: refused
                 return entry
-        if len(entries) == 1 and entries[0].info.name == "":
+        if len(tensors) == 1 and tensors[0].info.name == "":
             _fail(f"{path} holds one unnamed array of shape "
                   f"{_shape_text(infos[0].shape)}; omit layer (--layer)")
-        _fail(f"no tensor named {layer!r} in {path}; it holds: {_listing(infos)}")
-    if len(entries) == 1:
-        return entries[0]
-    candidates = [entry for entry in entries if len(entry.info.shape) >= 2]
+        if not tensors:
+            _fail(f"no tensor named {layer!r} in {path}: it holds no tensor")
+        candidates = _candidates(infos)
+        close = difflib.get_close_matches(layer, [i.name for i in infos], n=1)
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else "."
+        offer = (f" Tensors that can be a first layer: {_listing(candidates)}"
+                 if candidates else f" None can be a first layer; it holds: "
+                 f"{_listing(infos)}")
+        _fail(f"no tensor named {layer!r} in {path}{hint}{offer}")
+    if not tensors:
+        _fail(f"{path} holds no tensor; expected a weight of shape {EXPECTED_LAYOUTS}")
+    if len(tensors) == 1:
+        return tensors[0]
+    candidates = _candidates(infos)
     if len(candidates) == 1:
-        return candidates[0]
+        return next(e for e in tensors if e.info is candidates[0])
     if not candidates:
-        _fail(f"{path} holds no tensor of 2 or more dimensions; it holds: "
-              f"{_listing(infos)}")
-    _fail(f"{path} holds {len(candidates)} candidate tensors; name one with layer "
-          f"(--layer NAME): {_listing([c.info for c in candidates])}")
+        _fail(f"{path} holds no tensor that can be a first layer (shape "
+              f"{EXPECTED_LAYOUTS}, floating point); it holds: {_listing(infos)}")
+    _fail(f"{path} holds {len(candidates)} tensors that can be a first layer; name one "
+          f"with layer (--layer NAME): {_listing(candidates)}")
 
 
 def _as_filterbank(array: np.ndarray, info: TensorInfo, path) -> np.ndarray:
@@ -570,7 +748,7 @@ def list_tensors(path) -> list[TensorInfo]:
     >>> [(t.name, t.shape) for t in list_tensors(path)]
     [('weight', (4, 1, 8)), ('bias', (4,))]
     """
-    return [entry.info for entry in _entries(path)]
+    return [entry.info for entry in _entries(path) if entry.info.shape is not None]
 
 
 def describe_weights(path, layer=None) -> TensorInfo:
@@ -609,15 +787,17 @@ def load_weights(path, layer=None) -> np.ndarray:
         ``.npy``; ``.npz``; a PyTorch zip checkpoint (``.pt``/``.pth``, any suffix:
         the format is recognised from the content) holding a tensor or a state dict,
         possibly nested; or ``.safetensors``. PyTorch checkpoints are read without
-        torch, by a restricted unpickler that refuses every global other than the
-        tensor, storage and ``OrderedDict`` rebuilders, so loading a file runs no code
-        from it.
+        torch, by a restricted unpickler that resolves only the tensor, storage and
+        ``OrderedDict`` rebuilders and records every other global as an inert
+        placeholder, never called: loading a file runs no code from it.
     layer : str or None
         Name of the tensor in a file that holds several: a key of the ``.npz`` or of
         the ``.safetensors`` header, or a dotted key into a (nested) state dict such as
         ``"conv1.weight"`` or ``"model.conv1.weight"``. With None, a file with one
-        tensor, or one tensor of two or more dimensions, gives that one; several
-        candidates are refused with their names and shapes (convolution-shaped first).
+        tensor, or one tensor that can be a first layer (a convolution with one input
+        channel or, if there is none, a matrix ``(J, T)``), gives that one; several are
+        refused with their names and shapes (at most 12, then "and k more"). A name
+        that is not in the file gets the closest one as a suggestion.
 
     Returns
     -------
@@ -628,8 +808,9 @@ def load_weights(path, layer=None) -> np.ndarray:
     ValueError
         One line saying what was found and what is expected: a missing or unreadable
         file, an unknown format, a legacy (non-zip) or TorchScript PyTorch file, a
-        pickle that names any other global (e.g. ``os.system``), a tensor name not in
-        the file, several candidates without ``layer``, another layout (e.g.
+        requested object (or a file of nothing but objects) built from a global other
+        than the tensor rebuilders (e.g. ``os.system``), a tensor name not in the file,
+        several candidates without ``layer``, another layout (e.g.
         ``in_channels > 1``), a non-float or unknown dtype, NaN or inf.
     TypeError
         ``path`` is not a file name, or ``layer`` not a string.

@@ -407,3 +407,24 @@ def test_chapter_code_fits_the_page(docname, browser, base_url):
         f"{docname}: {len(overflowing)} of {measured['blocks']} code blocks overflow "
         f"horizontally in a {READING_VIEWPORT['width']} px wide window: {details}"
     )
+
+
+def test_calculator_page_shows_what_the_commands_printed(browser, base_url):
+    """The calculator page runs its commands when the book is built and shows their
+    output: the tables of randfb init and bounds, where A and B are reached, the run at
+    N = 10^9, the JSON verdict, a refusal, and the plot drawn by --plot."""
+    context, page, problems = _load(browser, base_url + "book/calculator.html", base_url)
+    try:
+        text = page.locator("main").inner_text()
+        expected = [
+            "$ randfb init --J 40 --T 1024 --N 1024", "mean kappa:", "smallest J with",
+            "--N 1000000000", "A is reached at polyphase frequency",
+            "A is reached at bin 0 of N", "Numerically not a frame",
+            '"verdict": "numerically not a frame"', "randfb: error: ", "did you mean",
+        ]
+        missing = [phrase for phrase in expected if phrase not in text]
+        assert not missing, f"calculator page lacks command output: {missing}"
+        figure = page.locator("#fig-calculator-crepe img")
+        assert figure.count() == 1 and figure.evaluate("i => i.naturalWidth") > 0
+    finally:
+        context.close()
