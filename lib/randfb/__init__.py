@@ -31,6 +31,7 @@ The numeric companion of the book on *Instabilities in Convnets for Raw Audio*
 * :mod:`randfb.controlled_kappa` random banks whose median condition number is set
 * :mod:`randfb.layer_measures` a task layer's kappa, its input's kappa(Q_T), its movement
 * :mod:`randfb.parallel`    independent units of a sweep through joblib (or Dask)
+* :mod:`randfb.task_stats`  intervals over independent units, paired tests, Holm, equivalence
 * :mod:`randfb.checks`      the chapters' checks: record each comparison, assert them all
 * :mod:`randfb.parameters`  validation of a chapter's parameters (the cell after `parameters`)
 * :mod:`randfb.plotting`    the book's plotting style (imports matplotlib; not loaded here)
@@ -75,6 +76,7 @@ _EXPORTS = {
     "signals": "brownian_noise impulse nyquist_sine",
     "simulate": "simulate_energy simulate_frame_bounds",
     "strided_energy": "simulate_strided_energy",
+    "task_stats": "bootstrap_ci equivalence_margin group_means holm Interval paired_difference sign_flip_pvalue slope_ci steps_summary unit_slopes",
     "tasks": "load_digits load_notes task_folds TaskData",
     "training": "descent_curves DescentCurves filterbank_fit_loss gradient_descent_filters penalised_descent_filters preconditioned_descent_filters sgd_filters tightness_penalty tightness_penalty_gradient",
     "weights": "load_weights",
