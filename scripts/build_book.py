@@ -657,7 +657,8 @@ def execute_chapter(
         "--execution-timeout", str(CELL_TIMEOUT_SECONDS),
     ]  # fmt: skip
     figure_dir = staged_figures = None
-    if "figure_dir" in declared:
+    given = {name for name, _ in parameters} | set(yaml_parameters)
+    if "figure_dir" in declared and "figure_dir" not in given:  # else: the user's folder
         figure_dir = figures_dir / source.stem
         staged_figures = work / "figures"
         command += ["-p", "figure_dir", str(staged_figures)]
