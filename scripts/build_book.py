@@ -842,9 +842,16 @@ def main(argv: list[str] | None = None) -> int:
             c: last_good_run(report, str(c.relative_to(REPO_ROOT))) for c in chapters
         }
         start = time.perf_counter()
-        records = run_chapters(
-            chapters, plan, earlier, jobs, executed_dir, figures_dir, logs_dir, env
-        )
+        try:
+            records = run_chapters(
+                chapters, plan, earlier, jobs, executed_dir, figures_dir, logs_dir, env
+            )
+        except KeyboardInterrupt:
+            print(
+                "\nINTERRUPTED: the running chapters were stopped; every executed copy "
+                f"and figure from earlier runs is kept in {build_dir}. HTML not rebuilt."
+            )
+            return 130
         timings["execute"] = time.perf_counter() - start
         write_report(report, records)
         failed = [r for r in records if not r["ok"]]

@@ -567,3 +567,31 @@ def test_html_only_executes_nothing(fake_run, tmp_path):
         status = build_book.main(["--html-only", "--out", str(tmp_path)])
     assert status == 0
     assert fake_run["executed"] == [] and fake_run["html"] == 1
+
+
+def test_an_interrupted_run_keeps_everything_and_leaves_no_scratch(
+    fake_papermill, tmp_path, monkeypatch
+):
+    """Ctrl-C or SIGTERM while a chapter runs: exit 130, the earlier executed copy and
+    figures unchanged, no instrumented input or temporary folder left behind."""
+    import tempfile
+
+    calls, html = fake_papermill
+    scratch_root = tmp_path / "tmp"
+    scratch_root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch_root))
+    out = ["--out", str(tmp_path / "book"), "--jobs", "1"]
+    assert _run_main(out)[0] == 0
+    executed = tmp_path / "book/_build/executed" / FIRST.relative_to(REPO_ROOT)
+    before = executed.read_bytes()
+
+    def interrupted(command, log, env, progress):
+        raise KeyboardInterrupt("signal 15")
+
+    monkeypatch.setattr(build_book, "run_papermill", interrupted)
+    status, text = _run_main(["--only", FIRST.stem, *out])
+    assert status == 130
+    assert text.strip().splitlines()[-1].startswith("INTERRUPTED")
+    assert executed.read_bytes() == before
+    assert list(scratch_root.iterdir()) == [], "a temporary folder was left behind"
+    assert not list((tmp_path / "book/_build").rglob("*.input.ipynb"))
