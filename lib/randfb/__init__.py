@@ -18,6 +18,8 @@ The numeric companion of the book on *Instabilities in Convnets for Raw Audio*
 * :mod:`randfb.scaling`     condition numbers along J = c log T, filters needed for a target
 * :mod:`randfb.simulate`    vectorised, chunked, threaded Monte Carlo
 * :mod:`randfb.strided`     strided layers: mean polyphase matrix, sweeps, tail indices
+* :mod:`randfb.strided_energy` Monte Carlo energy response of a strided layer
+* :mod:`randfb.block_transform` strided layers with T = d: kappa of a Wishart matrix
 * :mod:`randfb.handcrafted` hand-crafted gammatone and mel FIR filterbanks
 * :mod:`randfb.training`    gradient descent towards a target bank: closed form, SGD, penalty
 * :mod:`randfb.relu`        the energy after a ReLU: exact mean and variance
@@ -46,6 +48,7 @@ from .energy import (
     energy_eigenvalues,
     energy_mean,
     energy_variance,
+    strided_energy_matrix,
 )
 from .extremes import (
     asymptotic_bounds,
@@ -79,6 +82,8 @@ from .relu import (
     relu_energy_moments,
     relu_energy_variance_dense,
     relu_impulse_moments,
+    relu_minimising_signal,
+    relu_minimum_relative_variance,
     relu_pooled_energy_mean,
     relu_square_covariance,
     relu_variance_parts,
@@ -96,6 +101,7 @@ from .scaling import (
 )
 from .signals import brownian_noise, impulse, nyquist_sine
 from .simulate import simulate_energy, simulate_frame_bounds
+from .strided_energy import simulate_strided_energy
 from .training import (
     DescentCurves,
     descent_curves,
@@ -180,6 +186,8 @@ __all__ = [
     "relu_energy_moments",
     "relu_energy_variance_dense",
     "relu_impulse_moments",
+    "relu_minimising_signal",
+    "relu_minimum_relative_variance",
     "relu_pooled_energy_mean",
     "relu_square_covariance",
     "relu_variance_parts",
@@ -191,7 +199,9 @@ __all__ = [
     "simulate_frame_bounds",
     "simulate_frame_bounds_nested",
     "simulate_relu_energy",
+    "simulate_strided_energy",
     "spectral_flatness",
+    "strided_energy_matrix",
     "tightness_penalty",
     "tightness_penalty_gradient",
 ]

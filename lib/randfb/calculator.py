@@ -155,8 +155,9 @@ class KappaMoments:
 
     ``threshold`` is :func:`randfb.kappa_moment_threshold`'s ``p*`` (``E[kappa^p] < inf``
     exactly when ``p < p*``), None where the book proves nothing (``d`` does not divide
-    ``T``, or ``T < 2d``); ``mean_finite`` and ``variance_finite`` are ``p* > 1`` and
-    ``p* > 2``, None when ``p*`` is None. A shape that is never a frame has ``p* = 0``.
+    ``T``, or ``d < T < 2d``; ``T = d >= 2`` is proved); ``mean_finite`` and
+    ``variance_finite`` are ``p* > 1`` and ``p* > 2``, None when ``p*`` is None. A shape
+    that is never a frame has ``p* = 0``.
     """
 
     J: int
@@ -197,8 +198,9 @@ def kappa_moments(J, T, stride=1) -> KappaMoments:
 def first_J_with_finite_mean(stride) -> int:
     """``d + 2``: the smallest ``J`` with ``E[kappa] < inf`` (``p* = (J - d + 1)/2 > 1``).
 
-    Proved for ``d | T`` and ``T >= 2d``; for every ``J <= d + 1`` the mean is infinite
-    there, so no ``J`` below ``d + 2`` meets any finite target on the mean.
+    Proved for ``d | T`` and ``T >= 2d``, and for ``T = d >= 2``; for every
+    ``J <= d + 1`` the mean is infinite there, so no ``J`` below ``d + 2`` meets any
+    finite target on the mean.
 
     Examples
     --------
@@ -493,9 +495,9 @@ def random_layer_summary(N, J, T, n_draws, *, stride=1, seed=0, progress=False) 
       one almost surely, and the draws are redone in float64 if float32 leaves some ``A``
       near its resolution (``kappa > FLOAT32_KAPPA_LIMIT``).
     * The summary of ``kappa`` follows :func:`kappa_moments`: its ``mean`` is ``inf`` where
-      ``E[kappa] = inf`` (``J <= d + 1`` with ``d | T``, ``T >= 2d``), and its standard error
-      NaN where ``Var[kappa]`` is infinite (``J <= d + 3``) or not known to be finite; the
-      median and quantiles are then the summary to read.
+      ``E[kappa] = inf`` (``J <= d + 1`` with ``d | T``, ``T >= 2d`` or ``T = d``), and its
+      standard error NaN where ``Var[kappa]`` is infinite (``J <= d + 3``) or not known to
+      be finite; the median and quantiles are then the summary to read.
     * ``frame_fraction`` is the fraction of draws with ``A > 0``; ``kappa_tilde`` the
       paper's stride-1 prediction ``(1 + 2 r) / (1 - 2 r)``, ``r = sqrt(log T / J)``, NaN
       where ``J <= 4 log T``.
@@ -605,7 +607,7 @@ def smallest_J_for_kappa(N, T, target_kappa, *, stride=1, n_draws=200, seed=0, J
     The mean of ``kappa`` over random layers at ``sigma = sqrt(stride / (J T))`` decreases
     with ``J`` (more filters average the Littlewood-Paley sum over more chi-squared terms;
     the chapters on condition numbers and strided filterbanks show it numerically). It is
-    infinite for ``J <= d + 1`` (proved for ``d | T``, ``T >= 2d``:
+    infinite for ``J <= d + 1`` (proved for ``d | T`` with ``T >= 2d`` or ``T = d``:
     :func:`randfb.kappa_moment_threshold`), so no smaller ``J`` can meet a finite target
     and a sample mean there means nothing: the search starts at ``J = d + 2``
     (:func:`first_J_with_finite_mean`), doubles ``J`` until the target is met, then bisects

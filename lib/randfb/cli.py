@@ -243,8 +243,8 @@ def _mean_kappa_line(s) -> str:
     if m.variance_finite is None:
         return (f"mean kappa: {sample} over the draws, with no standard error: whether "
                 "E[kappa] and Var[kappa] are finite is not established for this shape (the "
-                "book proves it for a stride that divides T, with T >= 2 stride); read the "
-                "median and the quantiles")
+                "book proves it for a stride that divides T, with T >= 2 stride or "
+                "T = stride); read the median and the quantiles")
     return f"mean kappa: {sample} +- {_fmt_se(s.kappa.standard_error)} (Monte Carlo standard error)"
 
 
@@ -314,7 +314,7 @@ def _search_lines(search, summary, out):
         return
     below = ("the mean of kappa is infinite below" if summary.moments.threshold is not None
              else "below it the mean of kappa is infinite where the book proves it, for a "
-                  "stride dividing T with T >= 2 stride")
+                  "stride dividing T with T >= 2 stride or T = stride")
     evaluated = (f"{len(search.evaluations)} values of J simulated, {_draws(search.n_draws)} "
                  f"each, from J = {search.J_start} = stride + 2: {below}")
     if search.memory_limited:

@@ -31,11 +31,13 @@ from ._validation import (
     check_n_draws,
     check_probability,
     check_signal,
+    check_stride,
 )
 from .deviations import cantelli_alpha, chernoff_alpha
 from .energy import energy_mean
 from .gchisq import energy_quantile
 from .simulate import simulate_energy
+from .strided_energy import simulate_strided_energy
 
 __all__ = ["DeviationCurves", "deviation_curves", "plot_deviation_curves"]
 
@@ -50,6 +52,8 @@ class DeviationCurves:
         Filter lengths in samples.
     p : float
         Probability level.
+    stride : int
+        Hop size ``d`` of the layers (1: the paper's layers).
     draws : ndarray, shape (n_T, n_draws)
         Simulated relative deviations ``(||Phi x||^2 - E||Phi x||^2) / ||x||^2``.
     mean : ndarray, shape (n_T,)
@@ -73,12 +77,14 @@ class DeviationCurves:
     exceedance: np.ndarray
     cantelli: np.ndarray
     chernoff: np.ndarray
+    stride: int = 1
 
 
 def deviation_curves(
-    x, J, T_values, p, n_draws, *, rng=None, method="convolution", progress=False
+    x, J, T_values, p, n_draws, *, rng=None, method="convolution", progress=False,
+    stride=1,
 ) -> DeviationCurves:
-    """Simulated, exact and bounded large deviations of ``||Phi x||^2`` for each ``T``.
+    """Simulated, exact and bounded large deviations of ``||Phi_d x||^2`` for each ``T``.
 
     For each ``T``: ``n_draws`` energy responses from :func:`randfb.simulate_energy`
     (``sigma^2 = 1 / (J T)``), turned into relative deviations
@@ -89,6 +95,12 @@ def deviation_curves(
     ``alpha_C = sqrt((1/p - 1) Var) / ||x||^2`` and
     ``alpha_LM = 2 sigma^2 (sqrt(J) ||lambda||_2 sqrt(L) + ||lambda||_inf L) / ||x||^2``
     with ``L = log(1 / p)``.
+
+    At ``stride = d > 1`` the layers keep the outputs ``n = 0, d, 2d, ...``: the draws
+    come from :func:`randfb.strided_energy.simulate_strided_energy` at
+    ``sigma^2 = d / (J T)``, and the mean, exact quantile and bounds use the eigenvalues
+    ``mu_k`` of ``Q_{T,d}`` (:func:`randfb.strided_energy_matrix`) in place of
+    ``lambda_k``. The stride-1 results do not change.
 
     Parameters
     ----------
@@ -110,6 +122,8 @@ def deviation_curves(
         from the same law through the eigenvalues of ``Q_T`` (faster for long signals).
     progress : bool
         Print one line per filter length on stderr.
+    stride : int, >= 1, dividing N
+        Hop size ``d`` of the layers; default 1.
 
     Returns
     -------
@@ -142,6 +156,7 @@ def deviation_curves(
     T_list = np.array([check_int(T, "T", minimum=1, maximum=x.size) for T in T_list])
     p = float(check_probability(p))
     n_draws = check_n_draws(n_draws)
+    stride = check_stride(stride, x.size)
     if method not in ("convolution", "spectral"):
         raise ValueError(f"method must be 'convolution' or 'spectral', got {method!r}")
     energy = float(x @ x)
@@ -154,11 +169,16 @@ def deviation_curves(
     with threadpool_limits(limits=1, user_api="blas"):
         for k, T in enumerate(T_list):
             T = int(T)
-            energies = simulate_energy(x, J, T, n_draws, rng=streams[k], method=method)
-            draws[k] = (energies - energy_mean(x, J, T)) / energy
-            exact[k] = energy_quantile(x, J, T, p)
-            cantelli[k] = cantelli_alpha(x, J, T, p)
-            chernoff[k] = chernoff_alpha(x, J, T, p)
+            if stride == 1:
+                energies = simulate_energy(x, J, T, n_draws, rng=streams[k],
+                                           method=method)
+            else:
+                energies = simulate_strided_energy(x, J, T, n_draws, stride=stride,
+                                                   rng=streams[k], method=method)
+            draws[k] = (energies - energy_mean(x, J, T, stride=stride)) / energy
+            exact[k] = energy_quantile(x, J, T, p, stride=stride)
+            cantelli[k] = cantelli_alpha(x, J, T, p, stride=stride)
+            chernoff[k] = chernoff_alpha(x, J, T, p, stride=stride)
             if progress:
                 sys.stderr.write(f"deviation_curves: T = {T} done ({k + 1}/{n_T})\n")
     return DeviationCurves(
@@ -171,6 +191,7 @@ def deviation_curves(
         exceedance=(draws >= exact[:, None]).mean(axis=1),
         cantelli=cantelli,
         chernoff=chernoff,
+        stride=stride,
     )
 
 

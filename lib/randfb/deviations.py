@@ -16,6 +16,7 @@ from ._validation import (
     check_probability,
     check_sigma,
     check_signal,
+    check_stride,
 )
 from .energy import energy_eigenvalues, energy_variance
 from .gchisq import energy_tail
@@ -31,11 +32,12 @@ __all__ = [
 DEVIATION_FORMULAS = ("cantelli", "chernoff", "notebook")
 
 
-def cantelli_alpha(x, J, T, p, sigma=None):
+def cantelli_alpha(x, J, T, p, sigma=None, *, stride=1):
     """Deviation reached with probability at most ``p`` by Cantelli's inequality.
 
     Cantelli (one-sided Chebyshev): ``P(Z - E Z >= t) <= V / (V + t^2)`` with
-    ``V = Var||Phi x||^2``. Setting the right side to ``p`` and ``t = alpha ||x||^2``,
+    ``V = Var||Phi_d x||^2`` (:func:`randfb.energy_variance`, any stride ``d``).
+    Setting the right side to ``p`` and ``t = alpha ||x||^2``,
 
         alpha = sqrt((1/p - 1) V) / ||x||^2.
 
@@ -46,7 +48,9 @@ def cantelli_alpha(x, J, T, p, sigma=None):
     T : int, 1 <= T <= N
     p : float or array_like in (0, 1)
     sigma : float > 0, optional
-        Default ``1 / sqrt(J T)``.
+        Default ``sqrt(d / (J T))`` (``1 / sqrt(J T)`` at stride 1).
+    stride : int, >= 1, dividing N
+        Hop size ``d`` of the layer.
 
     Returns
     -------
@@ -61,17 +65,18 @@ def cantelli_alpha(x, J, T, p, sigma=None):
     """
     x = check_signal(x)
     p = check_probability(p)
-    V = energy_variance(x, J, T, sigma)
+    V = energy_variance(x, J, T, sigma, stride=stride)
     out = np.sqrt((1.0 / p - 1.0) * V) / float(x @ x)
     return out[()] if out.ndim == 0 else out
 
 
-def chernoff_alpha(x, J, T, p, sigma=None):
+def chernoff_alpha(x, J, T, p, sigma=None, *, stride=1):
     """Deviation reached with probability at most ``p``: a proved sub-exponential bound.
 
     The energy response is ``||Phi x||^2 - E = sum_i a_i (xi_i^2 - 1)`` with ``xi_i``
-    i.i.d. standard normal and weights ``a = sigma^2 lambda_k(Q_T)``, each repeated
-    ``J`` times. The Laurent-Massart (2000, Lemma 1) inequality, proved by a Chernoff
+    i.i.d. standard normal and weights ``a = sigma^2 lambda_k(Q_T)`` (``Q_{T,d}`` at
+    stride ``d``), each repeated ``J`` times. The Laurent-Massart (2000, Lemma 1)
+    inequality, proved by a Chernoff
     argument, ``P(Z >= 2 ||a||_2 sqrt(t) + 2 ||a||_inf t) <= exp(-t)``, with ``t =
     log(1/p)`` gives
 
@@ -85,7 +90,9 @@ def chernoff_alpha(x, J, T, p, sigma=None):
     T : int, 1 <= T <= N
     p : float or array_like in (0, 1)
     sigma : float > 0, optional
-        Default ``1 / sqrt(J T)``.
+        Default ``sqrt(d / (J T))`` (``1 / sqrt(J T)`` at stride 1).
+    stride : int, >= 1, dividing N
+        Hop size ``d`` of the layer.
 
     Returns
     -------
@@ -99,9 +106,10 @@ def chernoff_alpha(x, J, T, p, sigma=None):
     """
     x = check_signal(x)
     J, T = check_filter_shape(J, T, x.size)
-    sigma = check_sigma(sigma, J, T)
+    stride = check_stride(stride, x.size)
+    sigma = check_sigma(sigma, J, T, stride)
     p = check_probability(p)
-    lam = energy_eigenvalues(x, T)
+    lam = energy_eigenvalues(x, T, stride=stride)
     t = np.log(1.0 / p)
     norm2 = float(np.sqrt(J * (lam @ lam)))
     out = 2.0 * sigma**2 * (norm2 * np.sqrt(t) + lam.max() * t) / float(x @ x)

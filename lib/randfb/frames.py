@@ -262,8 +262,11 @@ def kappa_moment_threshold(J, T, stride=1) -> float | None:
     ``J <= d + 1`` and the variance for ``J <= d + 3`` (at stride 1: ``J <= 2`` and
     ``J <= 4``). Proved in the chapters on condition numbers (stride 1) and strided
     filterbanks. When ``J < d`` or ``T < d`` the layer is never a frame (``kappa = inf``
-    surely) and ``p* = 0``. Outside these hypotheses (``d`` does not divide ``T``, or
-    ``d <= T < 2d``) the book proves nothing and ``None`` is returned.
+    surely) and ``p* = 0``. At ``T = d >= 2`` the layer is a block transform whose
+    ``kappa`` is that of the Wishart matrix ``W^T W`` (:mod:`randfb.block_transform`),
+    and the same ``p* = (J - d + 1) / 2`` holds. Outside these hypotheses (``d`` does not
+    divide ``T``, ``d < T < 2d``, or ``T = d = 1``, where ``kappa = 1`` surely) the book
+    proves nothing here and ``None`` is returned.
 
     Parameters
     ----------
@@ -283,11 +286,15 @@ def kappa_moment_threshold(J, T, stride=1) -> float | None:
     (2.0, 2.5)
     >>> kappa_moment_threshold(3, 64, 4), kappa_moment_threshold(8, 30, 4) is None
     (0.0, True)
+    >>> kappa_moment_threshold(8, 4, 4)   # T = d: the Wishart matrix W^T W
+    2.5
     """
     J, T = check_filter_shape(J, T)
     stride = check_int(stride, "stride", minimum=1)
     if not can_be_frame(J, T, stride):
         return 0.0
+    if T == stride >= 2:  # a block transform: the Wishart matrix W^T W
+        return (J - stride + 1) / 2
     if T % stride or T < 2 * stride:
         return None
     return (J - stride + 1) / 2

@@ -4,6 +4,9 @@ Rotating each filter into the eigenbasis of ``Q_T`` (see :mod:`randfb.energy`) g
 
     ||Phi x||^2 = sigma^2 sum_k lambda_k Y_k,    Y_k i.i.d. chi^2_J,
 
+and at stride ``d`` the same holds with the eigenvalues of ``Q_{T,d}``
+(:func:`randfb.strided_energy_matrix`), so every function below takes ``stride``.
+
 a positive combination of independent chi-squared variables. Its survival function and
 density are computed exactly, up to quadrature error of about 1e-12, by Imhof's (1961)
 inversion of the characteristic function: for ``Q = sum_k a_k chi^2_{h_k}``,
@@ -32,8 +35,9 @@ from ._validation import (
     check_probability,
     check_sigma,
     check_signal,
+    check_stride,
 )
-from .energy import energy_eigenvalues
+from .energy import _strided_trace, energy_eigenvalues
 
 #: Absolute accuracy targeted for probabilities and (relative to the scale) densities.
 TOLERANCE = 1e-13
@@ -224,20 +228,26 @@ def gchisq_pdf(q, weights, df):
     return _evaluate(q, weights, df, "pdf")
 
 
-def _energy_law(x, J, T, sigma):
+def _energy_law(x, J, T, sigma, stride=1):
+    """Weights ``sigma^2 lambda_k``, degrees of freedom, mean and ``||x||^2``."""
     x = check_signal(x)
     J, T = check_filter_shape(J, T, x.size)
-    sigma = check_sigma(sigma, J, T)
-    lam = energy_eigenvalues(x, T)
+    stride = check_stride(stride, x.size)
+    sigma = check_sigma(sigma, J, T, stride)
+    lam = energy_eigenvalues(x, T, stride=stride)
     energy = float(x @ x)
-    return sigma**2 * lam, J, J * T * sigma**2 * energy, energy
+    if stride == 1:
+        mean = J * T * sigma**2 * energy
+    else:
+        mean = J * sigma**2 * _strided_trace(x, T, stride)
+    return sigma**2 * lam, J, mean, energy
 
 
-def energy_tail(x, J, T, alpha, sigma=None):
-    """Exact deviation probability ``P(||Phi x||^2 - E||Phi x||^2 >= alpha ||x||^2)``.
+def energy_tail(x, J, T, alpha, sigma=None, *, stride=1):
+    """Exact deviation probability ``P(||Phi_d x||^2 - E||Phi_d x||^2 >= alpha ||x||^2)``.
 
     From the generalised chi-squared law
-    ``||Phi x||^2 = sigma^2 sum_k lambda_k(Q_T) chi^2_J``
+    ``||Phi_d x||^2 = sigma^2 sum_k lambda_k(Q_{T,d}) chi^2_J``
     by Imhof's formula; absolute error below 1e-10.
 
     Parameters
@@ -248,7 +258,9 @@ def energy_tail(x, J, T, alpha, sigma=None):
     alpha : float or array_like
         Relative deviation; ``alpha <= -E/||x||^2`` gives probability 1.
     sigma : float > 0, optional
-        Default ``1 / sqrt(J T)``.
+        Default ``sqrt(d / (J T))`` (``1 / sqrt(J T)`` at stride 1).
+    stride : int, >= 1, dividing N
+        Hop size ``d`` of the layer.
 
     Returns
     -------
@@ -262,15 +274,15 @@ def energy_tail(x, J, T, alpha, sigma=None):
     >>> bool(np.isclose(p, scipy.stats.chi2.sf(1.5 * 80, 80), rtol=1e-9))
     True
     """
-    weights, J, mean, energy = _energy_law(x, J, T, sigma)
+    weights, J, mean, energy = _energy_law(x, J, T, sigma, stride)
     alpha = np.asarray(alpha, dtype=float)
     if not np.all(np.isfinite(alpha)):
         raise ValueError(f"alpha must be finite, got {alpha!r}")
     return gchisq_sf(mean + alpha * energy, weights, J)
 
 
-def energy_pdf(x, J, T, q, sigma=None):
-    """Exact density of ``||Phi x||^2`` at ``q`` (generalised chi-squared).
+def energy_pdf(x, J, T, q, sigma=None, *, stride=1):
+    """Exact density of ``||Phi_d x||^2`` at ``q`` (generalised chi-squared).
 
     Parameters
     ----------
@@ -280,6 +292,9 @@ def energy_pdf(x, J, T, q, sigma=None):
     q : float or array_like
         Energy values (not deviations).
     sigma : float > 0, optional
+        Default ``sqrt(d / (J T))`` (``1 / sqrt(J T)`` at stride 1).
+    stride : int, >= 1, dividing N
+        Hop size ``d`` of the layer.
 
     Returns
     -------
@@ -293,12 +308,12 @@ def energy_pdf(x, J, T, q, sigma=None):
     >>> bool(np.isclose(energy_pdf(impulse(64), 10, 8, 1.0), exact))
     True
     """
-    weights, J, _, _ = _energy_law(x, J, T, sigma)
+    weights, J, _, _ = _energy_law(x, J, T, sigma, stride)
     return gchisq_pdf(q, weights, J)
 
 
-def energy_quantile(x, J, T, p, sigma=None):
-    """Exact deviation ``alpha`` with ``P(||Phi x||^2 - E >= alpha ||x||^2) = p``.
+def energy_quantile(x, J, T, p, sigma=None, *, stride=1):
+    """Exact deviation ``alpha`` with ``P(||Phi_d x||^2 - E >= alpha ||x||^2) = p``.
 
     Solved by Brent's method between ``-E/||x||^2`` (probability 1) and the proved
     Laurent-Massart bound :func:`randfb.chernoff_alpha` (probability <= p), so no
@@ -311,6 +326,9 @@ def energy_quantile(x, J, T, p, sigma=None):
     T : int, 1 <= T <= N
     p : float or array_like in (0, 1)
     sigma : float > 0, optional
+        Default ``sqrt(d / (J T))`` (``1 / sqrt(J T)`` at stride 1).
+    stride : int, >= 1, dividing N
+        Hop size ``d`` of the layer.
 
     Returns
     -------
@@ -327,10 +345,11 @@ def energy_quantile(x, J, T, p, sigma=None):
     from .deviations import chernoff_alpha
 
     ps = check_probability(p)
-    weights, J, mean, energy = _energy_law(x, J, T, sigma)
+    weights, J, mean, energy = _energy_law(x, J, T, sigma, stride)
     flat = ps.ravel()
     lower = np.full(flat.shape, -mean / energy)  # energy >= 0: probability 1 here
-    upper = np.asarray(chernoff_alpha(x, J, T, flat, sigma=sigma), dtype=float).ravel()
+    upper = np.asarray(chernoff_alpha(x, J, T, flat, sigma=sigma, stride=stride),
+                       dtype=float).ravel()
     # Narrow every bracket at once on two grids (one vectorised tail evaluation each),
     # then finish each root with Brent's method inside its small bracket.
     fractions = np.linspace(0.0, 1.0, _BRACKET_GRID)

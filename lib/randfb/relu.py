@@ -47,6 +47,8 @@ __all__ = [
     "relu_energy_moments",
     "relu_energy_variance_dense",
     "relu_impulse_moments",
+    "relu_minimising_signal",
+    "relu_minimum_relative_variance",
     "relu_pooled_energy_mean",
     "relu_square_covariance",
     "relu_variance_parts",
@@ -468,3 +470,109 @@ def simulate_relu_energy(x, J, T, n_draws, *, sigma=None, stride=1, rng=None):
         np.maximum(y, 0.0, out=y)
         relu[start:start + count] = np.einsum("djn,djn->d", y, y)
     return relu, linear
+
+
+def _odd_quadratic(r):
+    """``phi(r) = 2 r^2 + h(r)``: one lag's share of ``J N nu_+`` at ``T = N``."""
+    r = np.asarray(r, dtype=float)
+    return 2.0 * r**2 + (2.0 / np.pi) * (
+        (1.0 + 2.0 * r**2) * np.arcsin(r) + 3.0 * r * np.sqrt(1.0 - r**2))
+
+
+def _check_relu_minimum_shape(N, J, T):
+    from ._validation import check_int
+
+    N = check_int(N, "N", minimum=1)
+    J = check_int(J, "J", minimum=1)
+    T = check_int(T, "T", minimum=1, maximum=N)
+    if not (N >= 2 * T or T == N):
+        raise ValueError(
+            f"the smallest nu_+ is known for N >= 2 T or T = N; got N = {N}, T = {T} "
+            f"(T < N < 2 T is open: nu_+ >= 2/(J T) there, by nu_+ >= nu)")
+    return N, J, T
+
+
+def relu_minimum_relative_variance(N, J, T):
+    """Smallest relative variance ``nu_+`` of ``||ReLU(Phi x)||^2`` over all signals.
+
+    ``nu_+ = Var / E^2`` does not depend on ``sigma`` or on the signal's scale. For every
+    signal ``nu_+ >= nu >= 2 / (J T)`` (the linear layer's minimum). The minimum is
+    known in two regimes (book/after_first_layer.ipynb, the proposition on the
+    smallest relative variance):
+
+    * ``N >= 2 T``: ``2 / (J T)``, the linear minimum, attained by the dipole
+      ``(delta_0 - delta_T) / sqrt(2)``, whose ReLU energy is half the linear energy
+      for every draw;
+    * ``T = N``: ``(5 + (N - 1) phi(-1 / (N - 1))) / (J N)`` with
+      ``phi(r) = 2 r^2 + h(r)``, attained exactly by the zero-mean signals with a flat
+      power spectrum off 0 Hz (e.g. an impulse minus its mean); it decreases to
+      ``(5 - 8 / pi) / (J N)`` as ``N`` grows.
+
+    Parameters
+    ----------
+    N : int >= 1
+        Signal length.
+    J : int >= 1
+        Number of filters.
+    T : int, 1 <= T <= N, with N >= 2 T or T = N
+        Filter length.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        For ``T < N < 2 T``, where the minimum is not known (only ``>= 2 / (J T)``).
+
+    Examples
+    --------
+    >>> from randfb.relu import relu_minimum_relative_variance
+    >>> relu_minimum_relative_variance(64, 10, 8) * 10 * 8
+    2.0
+    >>> round(relu_minimum_relative_variance(256, 10, 256) * 10 * 256, 6)
+    2.461358
+    """
+    N, J, T = _check_relu_minimum_shape(N, J, T)
+    if N >= 2 * T:
+        return 2.0 / (J * T)
+    if N == 1:  # T = N = 1: E_+ = sum_j ReLU(w_j x)^2, nu_+ = 5 / J (no lags)
+        return 5.0 / J
+    r = -1.0 / (N - 1)
+    return float((5.0 + (N - 1) * _odd_quadratic(r)) / (J * N))
+
+
+def relu_minimising_signal(N, T):
+    """A unit-energy signal of length ``N`` whose ``nu_+`` is the smallest possible.
+
+    The dipole ``(delta_0 - delta_T) / sqrt(2)`` when ``N >= 2 T``; the impulse minus
+    its mean, scaled to unit energy (zero mean, flat power spectrum off 0 Hz), when
+    ``T = N``. See :func:`relu_minimum_relative_variance`.
+
+    Parameters
+    ----------
+    N : int >= 2
+    T : int, 1 <= T <= N, with N >= 2 T or T = N
+
+    Returns
+    -------
+    x : ndarray, shape (N,), unit energy
+
+    Examples
+    --------
+    >>> from randfb.relu import relu_minimising_signal
+    >>> relu_minimising_signal(4, 2).round(4).tolist()
+    [0.7071, 0.0, -0.7071, 0.0]
+    """
+    from ._validation import check_int
+
+    N = check_int(N, "N", minimum=2)
+    N, _, T = _check_relu_minimum_shape(N, 1, T)
+    x = np.zeros(N)
+    if N >= 2 * T:
+        x[0], x[T] = 1.0, -1.0
+    else:
+        x -= 1.0 / N
+        x[0] += 1.0
+    return x / np.linalg.norm(x)

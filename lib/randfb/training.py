@@ -193,11 +193,19 @@ def _check_eta(eta, default):
     return default if eta is None else check_positive(eta, "eta")
 
 
-def _trajectory(error0, U, factor, steps, target):
-    """``target + error0 U diag(factor^t) U^T`` for every ``t`` in ``steps``."""
-    coefficients = error0 @ U  # (J, T): the error in the eigenbasis
+def _trajectory(w0, U, factor, steps, target):
+    """``target + (w0 - target) U diag(factor^t) U^T`` for every ``t`` in ``steps``.
+
+    At ``t = 0`` the product ``U U^T`` is the identity only up to rounding, so the
+    formula would return ``w0`` with errors of order ``1e-16 max|w0 - target|``; those
+    rows are set to ``w0`` itself (a zero start stays exactly zero, so its frame bounds
+    are exactly 0 rather than rounding noise).
+    """
+    coefficients = (w0 - target) @ U  # (J, T): the error in the eigenbasis
     powers = np.power.outer(factor, steps).T  # (S, T); float64 ** int keeps the sign
-    return target + (coefficients[None] * powers[:, None, :]) @ U.T
+    out = target + (coefficients[None] * powers[:, None, :]) @ U.T
+    out[steps == 0] = w0
+    return out
 
 
 def gradient_descent_filters(r, w0, target, steps, *, eta=None):
@@ -230,6 +238,7 @@ def gradient_descent_filters(r, w0, target, steps, *, eta=None):
     Returns
     -------
     W : ndarray, shape (len(steps), J, T), or (J, T) for an int ``steps``
+        At ``t = 0`` this is ``w0`` exactly (not the formula's rounding of it).
 
     Examples
     --------
@@ -248,7 +257,7 @@ def gradient_descent_filters(r, w0, target, steps, *, eta=None):
     steps, scalar = _check_steps(steps)
     lam, U = autocorrelation_eigensystem(r, w0.shape[1])
     eta = _check_eta(eta, 1.0 / lam[-1])
-    out = _trajectory(w0 - target, U, 1.0 - eta * lam, steps, target)
+    out = _trajectory(w0, U, 1.0 - eta * lam, steps, target)
     return out[0] if scalar else out
 
 
@@ -276,6 +285,7 @@ def preconditioned_descent_filters(r, w0, target, steps, *, damping, eta=1.0):
     Returns
     -------
     W : ndarray, shape (len(steps), J, T), or (J, T) for an int ``steps``
+        At ``t = 0`` this is ``w0`` exactly (not the formula's rounding of it).
 
     Examples
     --------
@@ -296,7 +306,7 @@ def preconditioned_descent_filters(r, w0, target, steps, *, damping, eta=1.0):
     epsilon = damping * float(np.mean(lam))
     if epsilon == 0 and lam[0] == 0:
         raise ValueError("damping must be > 0 when Q_T is singular")
-    out = _trajectory(w0 - target, U, 1.0 - eta * lam / (lam + epsilon), steps, target)
+    out = _trajectory(w0, U, 1.0 - eta * lam / (lam + epsilon), steps, target)
     return out[0] if scalar else out
 
 
