@@ -18,6 +18,11 @@ by the kept outputs (:func:`strided_energy_matrix`; ``Q_{T,1} = Q_T``). Hence
     E||Phi_d x||^2   = J sigma^2 tr(Q_{T,d}),
     Var||Phi_d x||^2 = 2 J sigma^4 ||Q_{T,d}||_F^2.
 
+The stride must divide ``N``: the kept outputs ``n = 0, d, ..., N - d`` then make a
+layer that commutes with shifts by ``d``, as everywhere in the library
+(:func:`randfb.filterbank_energy`, :func:`randfb.frame_bounds`); other strides are
+refused with a ``ValueError`` that names ``stride``.
+
 Used by the chapters *The energy response and its variance* and *Strided filterbanks*.
 """
 
