@@ -34,6 +34,7 @@ The numeric companion of the book on *Instabilities in Convnets for Raw Audio*
 * :mod:`randfb.task_stats`  intervals over independent units, paired tests, Holm, equivalence
 * :mod:`randfb.checks`      the chapters' checks: record each comparison, assert them all
 * :mod:`randfb.parameters`  validation of a chapter's parameters (the cell after `parameters`)
+* :mod:`randfb.formatting`  numbers as the pages print them, 3.19 × 10⁴ (glued as text)
 * :mod:`randfb.plotting`    the book's plotting style (imports matplotlib; not loaded here)
 
 Importing the package is cheap: it loads no submodule (and neither NumPy nor SciPy).
