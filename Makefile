@@ -3,7 +3,8 @@
 #   make test   lint, unit tests, every chapter with quick parameters, a book build, browser test
 #   make lab    JupyterLab from .venv, to run a chapter cell by cell (CHAPTER=strided opens it)
 # Options: make test BROWSER=0 (skip only the browser test), QUICK_DRAWS=50,
-#          PYTHON=/path/to/python3.11, BOOK_JOBS=2 (chapters executed in parallel).
+#          PYTHON=/path/to/python3.11, BOOK_JOBS=2 (chapters executed in parallel),
+#          make book PDF=1 (also save every figure as PDF, vector, next to its PNG).
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -27,6 +28,9 @@ LAB_ROOT = $(if $(filter 0,$(shell id -u)),--allow-root)
 LINT_PATHS := $(wildcard lib tests scripts benchmarks)
 QUICK_OUT := _build/quick
 BROWSER ?= 1
+# make book PDF=1: scripts/build_book.py --pdf (figures as PDF too; PNG only by default).
+PDF ?= 0
+BOOK_FLAGS := $(if $(filter 1,$(PDF)),--pdf)
 PIP := $(PY) -m pip --disable-pip-version-check
 
 # $(call stage,NAME,COMMAND): run COMMAND under a heading, report its time, stop on failure.
@@ -40,6 +44,7 @@ endef
 
 help:
 	@echo "make book    build the book (creates $(VENV), runs every chapter) -> _build/html/index.html"
+	@echo "             (make book PDF=1 also saves every figure as PDF)"
 	@echo "make test    ruff, unit tests, every chapter with n_draws=$(QUICK_DRAWS), book build, browser test"
 	@echo "             (make test BROWSER=0 skips only the browser test)"
 	@echo "make lab     JupyterLab from $(VENV) on book/ (make lab CHAPTER=strided opens that chapter)"
@@ -58,7 +63,7 @@ $(STAMP): requirements.txt pyproject.toml
 	@touch $@
 
 book: $(STAMP)
-	$(call stage,book: every chapter with papermill then Jupyter Book,$(PY) scripts/build_book.py)
+	$(call stage,book: every chapter with papermill then Jupyter Book,$(PY) scripts/build_book.py $(BOOK_FLAGS))
 
 test: lint unit quick-book browser-test
 	@echo; echo "make test: all stages passed"

@@ -7,6 +7,7 @@ Usage (from the repository root, inside the project's virtual environment)::
     python scripts/build_book.py --only strided -p n_draws 2000     # rerun one chapter
     python scripts/build_book.py --only book/strided.ipynb -y "T_values: [32, 64]"
     python scripts/build_book.py --html-only      # HTML again from the executed copies
+    python scripts/build_book.py --pdf            # also save every figure as PDF
 
 Steps, each timed:
 
@@ -16,22 +17,29 @@ Steps, each timed:
    must be one the chapter declares in its ``parameters`` cell (otherwise the chapter
    would silently run with its default).
 2. Copy the book sources (``_config.yml``, ``_toc.yml``, ``book/`` without notebooks)
-   to ``<out>/_build/executed/``. With ``--only`` or ``--html-only`` the executed copies
-   of the other chapters, from an earlier build into the same ``--out``, are kept.
+   to ``<out>/_build/executed/``, keeping the executed copy of every chapter from an
+   earlier build into the same ``--out``.
 3. Execute each chapter with papermill (kernel ``python3`` of this environment, working
-   folder ``<out>/_build/executed/book``) into ``<out>/_build/executed/``, with
-   ``figure_dir=<out>/_build/figures/<chapter>`` and the parameters given here. One log
-   per chapter in ``<out>/_build/logs/``; a failed chapter keeps its partly executed
-   notebook and its log, and stops the build before the HTML step. Each chapter's
-   ``randfb.Checks`` are counted ("57 of 57 checks passed") and its figures listed.
+   folder ``<out>/_build/executed/book``) into a temporary folder, with its figures
+   (``figure_dir``) there too and the parameters given here; the terminal shows each
+   chapter's start, its last good run's time, and every 30 s the cell it is at. Only a
+   chapter that succeeds replaces its executed copy in ``<out>/_build/executed/`` and
+   its figures in ``<out>/_build/figures/<chapter>/``: a failed rerun keeps the last
+   good ones, and its partly executed notebook goes to
+   ``<out>/_build/logs/<chapter>.failed.ipynb`` next to its log. Each chapter's
+   ``randfb.Checks`` are counted ("57 of 57 checks passed") and its figures listed; the
+   page gets a note with the parameters of the run that differ from the defaults.
 4. Build the HTML with Jupyter Book from the executed copies, without executing them
    again (``execute_notebooks: off``), Sphinx warnings as errors
-   (``-W -n --keep-going``), log in ``<out>/_build/logs/jupyter-book.log``. After
-   ``--only`` this needs an executed copy of every other chapter in ``<out>`` (build
-   all chapters there once); otherwise the script says so and stops after the
-   execution.
+   (``-W -n --keep-going``), log in ``<out>/_build/logs/jupyter-book.log``. This needs
+   an executed copy of every chapter in ``<out>``; if one is missing, the script names
+   the chapters to run and exits with status 1.
 5. Print the checks' summary, the figure paths and where to open ``index.html``, and a
-   warning while ``_config.yml`` still has the ``OWNER/REPO`` placeholder.
+   warning while ``_config.yml`` still has the ``OWNER/REPO`` placeholder. A failed
+   build ends with one line saying what failed (the tracebacks are in the logs).
+
+Figures are saved as PNG; ``--pdf`` saves a PDF (vector) copy of each too, through the
+chapters' ``figure_formats`` parameter.
 
 Parameters: ``-p NAME VALUE`` passes a number or a word (papermill's ``-p``);
 ``-y "NAME: VALUE"`` passes YAML, for lists: ``-y "T_values: [8, 64]"``.
@@ -44,8 +52,11 @@ import difflib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -66,6 +77,13 @@ KERNEL = "python3"
 # Generous: a cell that runs longer than this is a bug, and CI must not hang on it.
 CELL_TIMEOUT_SECONDS = 1200
 LOG_TAIL_LINES = 40
+# Seconds between two progress lines of a running chapter.
+PROGRESS_SECONDS = 30
+# The chapter parameter naming the formats figures are saved in (randfb.plotting).
+FIGURE_FORMATS_PARAMETER = "figure_formats"
+# Tag of the note, added after the parameters cell of an executed chapter, that gives
+# the parameters of the run which differ from the defaults.
+RUN_PARAMETERS_TAG = "build-book-run-parameters"
 # The placeholder of repository.url in _config.yml (README, "Reading online").
 REPOSITORY_PLACEHOLDER = "https://github.com/OWNER/REPO"
 # Tag of the two cells this script adds to a chapter to count its checks: one after
@@ -155,6 +173,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--no-html", action="store_true", help="execute the chapters only"
     )
     parser.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also save every figure as PDF (vector), next to its PNG: passes "
+        f'-y "{FIGURE_FORMATS_PARAMETER}: [png, pdf]" to every chapter that declares it',
+    )
+    parser.add_argument(
         "--html-only",
         action="store_true",
         help="execute nothing: rebuild the HTML from the executed chapters in OUT "
@@ -163,9 +187,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error(f"--jobs must be >= 1, got {args.jobs}")
-    if args.html_only and (args.only or args.parameter or args.yaml or args.no_html):
+    if args.html_only and (
+        args.only or args.parameter or args.yaml or args.no_html or args.pdf
+    ):
         parser.error(
-            "--html-only executes nothing: it takes no --only, -p, -y or --no-html"
+            "--html-only executes nothing: it takes no --only, -p, -y, --pdf or "
+            "--no-html"
         )
     return args
 
@@ -478,6 +505,124 @@ def tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
     return "\n".join(text[-lines:])
 
 
+def run_parameters_note(declared: dict, used: dict) -> str | None:
+    """Markdown saying which parameters of a run differ from the chapter's defaults.
+
+    ``used`` holds the parameters papermill received (``figure_dir``, a path of the
+    build, is left out). ``None`` if every parameter has its default value.
+    """
+    changed = {
+        name: value
+        for name, value in used.items()
+        if name != "figure_dir" and (name not in declared or declared[name] != value)
+    }
+    if not changed:
+        return None
+    parts = [
+        f"`{name} = {value!r}` (default `{declared[name]!r}`)"
+        if name in declared
+        else f"`{name} = {value!r}`"
+        for name, value in changed.items()
+    ]
+    listed = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+    return (
+        "```{admonition} The parameters of this run\n"
+        f"This page was computed with {listed}; every other parameter has the default "
+        "value shown in the parameters cell above.\n```"
+    )
+
+
+def add_run_parameters_note(path: Path, declared: dict) -> None:
+    """Put :func:`run_parameters_note` after the parameters cell of an executed copy."""
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        used = notebook["metadata"]["papermill"]["parameters"]
+    except KeyError:
+        return
+    note = run_parameters_note(declared, used)
+    cells = notebook["cells"]
+    if note is None or any(
+        RUN_PARAMETERS_TAG in c.get("metadata", {}).get("tags", []) for c in cells
+    ):
+        return
+    parameters = parameters_cell(notebook)
+    at = cells.index(parameters) + 1 if parameters is not None else 0
+    while at < len(cells) and "injected-parameters" in cells[at].get(
+        "metadata", {}
+    ).get("tags", []):
+        at += 1
+    made = {"cell_type": "markdown", "metadata": {"tags": [RUN_PARAMETERS_TAG]}}
+    if (notebook.get("nbformat"), notebook.get("nbformat_minor", 0)) >= (4, 5):
+        made["id"] = "build-book-run-parameters"
+    made["source"] = note
+    cells.insert(at, made)
+    path.write_text(
+        json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+
+
+def run_papermill(command: list[str], log: Path, env: dict[str, str], progress) -> int:
+    """Run papermill, its output in ``log``; call ``progress(seconds)`` every 30 s."""
+    with log.open("a", encoding="utf-8") as handle:
+        process = subprocess.Popen(
+            command, stdout=handle, stderr=subprocess.STDOUT, env=env, cwd=REPO_ROOT
+        )
+        RUNNING.add(process)
+        try:
+            start = time.perf_counter()
+            while True:
+                try:
+                    return process.wait(timeout=PROGRESS_SECONDS)
+                except subprocess.TimeoutExpired:
+                    progress(time.perf_counter() - start)
+        finally:
+            if process.poll() is None:
+                process.terminate()
+                process.wait()
+            RUNNING.discard(process)
+
+
+# The papermill processes running now, terminated if the build is interrupted.
+RUNNING: set[subprocess.Popen] = set()
+PRINT_LOCK = threading.Lock()
+
+
+def say(text: str) -> None:
+    with PRINT_LOCK:
+        print(text, flush=True)
+
+
+def current_cell(log: Path) -> int | None:
+    """The number of the cell papermill last started, from its log (or None)."""
+    try:
+        text = log.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    marker = "Executing Cell "
+    at = text.rfind(marker)
+    if at < 0:
+        return None
+    digits = text[at + len(marker) :].split("-", 1)[0].strip()
+    return int(digits) if digits.isdigit() else None
+
+
+def last_good_run(report: Path, chapter: str) -> str:
+    """``last good run: 12 s (n_draws=1000)`` from an earlier execution report."""
+    try:
+        records = json.loads(report.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "no earlier run"
+    for record in records:
+        if record.get("chapter") == chapter and record.get("ok"):
+            shown = ", ".join(
+                f"{k}={v}"
+                for k, v in record.get("parameters", {}).items()
+                if k not in ("figure_dir", FIGURE_FORMATS_PARAMETER)
+            )
+            return f"last good run: {record.get('seconds', 0):.0f} s ({shown or 'defaults'})"
+    return "no earlier run"
+
+
 def execute_chapter(
     source: Path,
     executed_dir: Path,
@@ -486,50 +631,75 @@ def execute_chapter(
     parameters: list[tuple[str, str]],
     yaml_parameters: dict[str, object],
     env: dict[str, str],
+    scratch: Path | None = None,
 ) -> dict:
-    """Run one chapter with papermill; return a record for the execution report."""
+    """Run one chapter with papermill; return a record for the execution report.
+
+    papermill writes into ``scratch`` (a temporary folder, removed by the caller), the
+    figures too; only on success are they moved to ``executed_dir`` and
+    ``figures_dir/<chapter>``, so a failed run leaves the last good ones in place.
+    """
     relative = source.relative_to(REPO_ROOT)
     output = executed_dir / relative
     log = logs_dir / f"{source.stem}.log"
+    failed_copy = logs_dir / f"{source.stem}.failed.ipynb"
     declared = chapter_parameters(source)
-    instrumented = logs_dir / f"{source.stem}.input.ipynb"
+    work = Path(tempfile.mkdtemp(prefix=f"{source.stem}-", dir=scratch))
+    instrumented = work / f"{source.stem}.input.ipynb"
+    staged = work / source.name
     instrumented_copy(source, instrumented)
+    n_cells = len(read_notebook(instrumented)["cells"]) + 1  # + papermill's cell
     command = [
-        sys.executable, "-m", "papermill", str(instrumented), str(output),
+        sys.executable, "-m", "papermill", str(instrumented), str(staged),
         "-k", KERNEL,
         "--cwd", str(output.parent),
         "--log-output", "--no-progress-bar",
         "--execution-timeout", str(CELL_TIMEOUT_SECONDS),
     ]  # fmt: skip
-    figure_dir = None
+    figure_dir = staged_figures = None
     if "figure_dir" in declared:
         figure_dir = figures_dir / source.stem
-        if figure_dir.exists():
-            shutil.rmtree(figure_dir)
-        command += ["-p", "figure_dir", str(figure_dir)]
+        staged_figures = work / "figures"
+        command += ["-p", "figure_dir", str(staged_figures)]
     if yaml_parameters:
         command += ["-y", json.dumps(yaml_parameters)]  # JSON is YAML
     for name, value in parameters:
         command += ["-p", name, value]
+
+    def progress(seconds: float) -> None:
+        cell = current_cell(log)
+        at = f"cell {cell} of {n_cells}" if cell else "starting the kernel"
+        say(f"  ... {source.stem}: {at}, {seconds:.0f} s")
+
     start = time.perf_counter()
-    with log.open("w", encoding="utf-8") as handle:
-        handle.write("$ " + " ".join(command) + "\n")
-        handle.flush()
-        result = subprocess.run(
-            command, stdout=handle, stderr=subprocess.STDOUT, env=env, cwd=REPO_ROOT
-        )
+    log.write_text("$ " + " ".join(command) + "\n", encoding="utf-8")
+    returncode = run_papermill(command, log, env, progress)
     seconds = time.perf_counter() - start
-    instrumented.unlink(missing_ok=True)
-    checks = finish_executed(output) if output.exists() else "not executed"
-    figures = sorted(str(p) for p in figure_dir.glob("*.png")) if figure_dir else []
+    checks = finish_executed(staged) if staged.exists() else "not executed"
+    ok = returncode == 0 and staged.exists()
+    figures: list[str] = []
+    if ok:
+        add_run_parameters_note(staged, declared)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(staged), str(output))
+        failed_copy.unlink(missing_ok=True)
+        if figure_dir is not None:
+            if figure_dir.exists():
+                shutil.rmtree(figure_dir)
+            if staged_figures.exists():
+                shutil.move(str(staged_figures), str(figure_dir))
+                figures = sorted(str(p) for p in figure_dir.glob("*.png"))
+    elif staged.exists():
+        shutil.move(str(staged), str(failed_copy))
+    shutil.rmtree(work, ignore_errors=True)
     return {
         "chapter": str(relative),
-        "ok": result.returncode == 0,
+        "ok": ok,
         "seconds": round(seconds, 2),
         "parameters": {**yaml_parameters, **dict(parameters)},
         "checks": checks,
         "figures": figures,
-        "executed": str(output),
+        "executed": str(output if ok else failed_copy),
         "log": str(log),
     }
 
@@ -571,6 +741,25 @@ def earlier_parameters(executed: Path) -> str:
     return ", ".join(shown) or "defaults"
 
 
+def rerun_command(chapters: list[Path], out: Path, out_arg: Path) -> str:
+    """The command that executes ``chapters`` into ``out`` (and rebuilds the HTML)."""
+    parts = ["python scripts/build_book.py"]
+    parts += [f"--only {c.stem}" for c in chapters]
+    if out != REPO_ROOT:
+        parts.append(f"--out {out_arg}")
+    return " ".join(parts)
+
+
+def interrupt_on_sigterm() -> None:
+    """Turn SIGTERM into KeyboardInterrupt, so a killed build still cleans up."""
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, handler)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     out = args.out.resolve()
@@ -586,10 +775,29 @@ def main(argv: list[str] | None = None) -> int:
             resolve_chapters(args.only, all_chapters) if args.only else all_chapters
         )
         yaml_params = parse_yaml_parameters(args.yaml)
+        if args.pdf:
+            if FIGURE_FORMATS_PARAMETER in yaml_params:
+                raise UsageError(
+                    f"--pdf sets {FIGURE_FORMATS_PARAMETER}; do not pass it with -y too"
+                )
+            declared = {c: chapter_parameters(c) for c in chapters}
+            if not any(FIGURE_FORMATS_PARAMETER in d for d in declared.values()):
+                raise UsageError(
+                    f"--pdf: no chosen chapter declares {FIGURE_FORMATS_PARAMETER}"
+                )
         plan, notes = plan_parameters(chapters, params, yaml_params, bool(args.only))
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if args.pdf:
+        for chapter in chapters:
+            if FIGURE_FORMATS_PARAMETER in declared[chapter]:
+                plan[chapter][1][FIGURE_FORMATS_PARAMETER] = ["png", "pdf"]
+            else:
+                notes.append(
+                    f"note: --pdf: {chapter.stem} has no {FIGURE_FORMATS_PARAMETER} "
+                    "parameter; its figures stay PNG only"
+                )
     if args.html_only:
         chapters = []
     others = [c for c in all_chapters if c not in chapters]
@@ -604,12 +812,14 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     if chapters:
         check_kernel(env)
-    stage_sources(executed_dir, keep=others)
+    # Every executed copy is kept: a chapter's copy is replaced only when it reruns
+    # successfully.
+    stage_sources(executed_dir, keep=all_chapters)
     logs_dir.mkdir(parents=True, exist_ok=True)
     figures_dir.mkdir(parents=True, exist_ok=True)
     timings["stage"] = time.perf_counter() - start
+    report = logs_dir / "execution.json"
 
-    records = []
     if chapters:
         for note in notes:
             print(note)
@@ -617,87 +827,74 @@ def main(argv: list[str] | None = None) -> int:
             " ".join(
                 [f"-p {n} {v}" for n, v in params]
                 + [f"-y {json.dumps({k: v})}" for k, v in yaml_params.items()]
+                + (["--pdf"] if args.pdf else [])
             )
             or "(default parameters)"
         )
+        jobs = min(args.jobs, len(chapters))
         print(
             f"Executing {len(chapters)} chapter(s) with papermill {shown}, "
-            f"{min(args.jobs, len(chapters))} at a time"
+            f"{jobs} at a time (a line every {PROGRESS_SECONDS} s while one runs)",
+            flush=True,
         )
+        earlier = {
+            c: last_good_run(report, str(c.relative_to(REPO_ROOT))) for c in chapters
+        }
         start = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=min(args.jobs, len(chapters))) as pool:
-            futures = [
-                pool.submit(
-                    execute_chapter,
-                    chapter,
-                    executed_dir,
-                    figures_dir,
-                    logs_dir,
-                    *plan[chapter],
-                    env,
-                )
-                for chapter in chapters
-            ]
-            for future in futures:
-                record = future.result()
-                records.append(record)
-                status = "ok" if record["ok"] else "FAILED"
-                print(
-                    f"  {record['chapter']:<34} {status:>6} {record['seconds']:7.1f} s"
-                    f"  {record['checks']}"
-                )
-        timings["execute"] = time.perf_counter() - start
-        report = logs_dir / "execution.json"
-        previous = []
-        if others and report.is_file():
-            rerun = {r["chapter"] for r in records}
-            previous = [
-                r
-                for r in json.loads(report.read_text(encoding="utf-8"))
-                if r.get("chapter") not in rerun
-            ]
-        report.write_text(
-            json.dumps(previous + records, indent=2) + "\n", encoding="utf-8"
+        records = run_chapters(
+            chapters, plan, earlier, jobs, executed_dir, figures_dir, logs_dir, env
         )
-
+        timings["execute"] = time.perf_counter() - start
+        write_report(report, records)
         failed = [r for r in records if not r["ok"]]
         if failed:
             for record in failed:
-                print(
-                    f"\n--- {record['chapter']} failed; last lines of {record['log']}:"
+                print(f"\n--- {record['chapter']} failed: {record['checks']}")
+                if record["checks"] in ("not executed", "checks: not reached"):
+                    print(f"last lines of {record['log']}:")
+                    print(tail(Path(record["log"]), 12))
+                print(f"    log (with the traceback): {record['log']}")
+                print(f"    partly executed notebook: {record['executed']}")
+            kept = [
+                Path(r["chapter"]).stem
+                for r in failed
+                if (executed_dir / r["chapter"]).is_file()
+            ]
+            print(
+                f"\nFAILED: {len(failed)} of {len(records)} chapter(s): "
+                + "; ".join(
+                    f"{Path(r['chapter']).stem} ({r['checks']})" for r in failed
                 )
-                print(tail(Path(record["log"])))
-                print(f"--- partly executed notebook kept: {record['executed']}")
-            print(f"\n{len(failed)} chapter(s) failed; execution report: {report}")
+                + (
+                    f". The last good executed copy and figures of {', '.join(kept)} "
+                    "are kept"
+                    if kept
+                    else ""
+                )
+                + ". HTML not rebuilt."
+            )
             return 1
-        print_figures(records, full_paths=bool(args.only))
+        print_figures(records, full_paths=bool(args.only), pdf=args.pdf)
 
     if args.no_html:
         print(f"Executed notebooks in {executed_dir}")
         return 0
-    report = logs_dir / "execution.json"
-    all_records = (
-        json.loads(report.read_text(encoding="utf-8")) if report.is_file() else []
-    )
+    all_records = read_report(report)
     failed_before = {r["chapter"] for r in all_records if not r.get("ok")}
     missing = [
         c
-        for c in others
+        for c in all_chapters
         if not (executed_dir / c.relative_to(REPO_ROOT)).is_file()
-        or str(c.relative_to(REPO_ROOT)) in failed_before  # a partly executed copy
+        or str(c.relative_to(REPO_ROOT)) in failed_before  # an old partly executed copy
     ]
     if missing:
-        rerun = " ".join(["--out", str(args.out)] if out != REPO_ROOT else [])
         print(
-            "HTML not rebuilt: no executed copy (or only a failed one) of "
-            f"{', '.join(c.stem for c in missing)} "
-            f"in {executed_dir}. Build every chapter there once "
-            f"(python scripts/build_book.py {rerun}".rstrip()
-            + "), then reruns with "
-            "--only rebuild the HTML."
+            f"Executed notebooks in {executed_dir}\n"
+            "FAILED: HTML not rebuilt: no good executed copy of "
+            f"{', '.join(c.stem for c in missing)} in {executed_dir}. Run them: "
+            f"{rerun_command(missing, out, args.out)}"
         )
-        print(f"Executed notebooks in {executed_dir}")
-        return 0 if chapters else 1
+        return 1
     if others and (args.only or args.html_only):
         print(f"Other chapters from the earlier build in {executed_dir}:")
         for chapter in others:
@@ -717,26 +914,79 @@ def main(argv: list[str] | None = None) -> int:
     print("Timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
     print_placeholder_warning()
     if not ok:
+        print(
+            "FAILED: Jupyter Book stopped; the log is "
+            f"{logs_dir / 'jupyter-book.log'}"
+        )
         return 1
     index = build_dir / "html" / "index.html"
     print(f"Open the book: file://{index}")
     return 0
 
 
-def print_figures(records: list[dict], full_paths: bool) -> None:
+def read_report(report: Path) -> list[dict]:
+    try:
+        return json.loads(report.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+
+
+def write_report(report: Path, records: list[dict]) -> None:
+    """Record each chapter's last good run (a failed run leaves the earlier record)."""
+    by_chapter = {r["chapter"]: r for r in read_report(report)}
+    for record in records:
+        if record["ok"] or record["chapter"] not in by_chapter:
+            by_chapter[record["chapter"]] = record
+    report.write_text(
+        json.dumps(list(by_chapter.values()), indent=2) + "\n", encoding="utf-8"
+    )
+
+
+def run_chapters(chapters, plan, earlier, jobs, executed_dir, figures_dir, logs_dir, env):
+    """Execute the chapters, ``jobs`` at a time, with a line as each starts and ends."""
+    interrupt_on_sigterm()
+    scratch = Path(tempfile.mkdtemp(prefix="build_book-"))
+
+    def one(chapter):
+        say(f"  started  {chapter.relative_to(REPO_ROOT)} ({earlier[chapter]})")
+        record = execute_chapter(
+            chapter, executed_dir, figures_dir, logs_dir, *plan[chapter], env, scratch
+        )
+        status = "ok" if record["ok"] else "FAILED"
+        say(
+            f"  {record['chapter']:<34} {status:>6} {record['seconds']:7.1f} s"
+            f"  {record['checks']}"
+        )
+        return record
+
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    try:
+        return list(pool.map(one, chapters))
+    except KeyboardInterrupt:
+        for process in list(RUNNING):
+            process.terminate()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def print_figures(records: list[dict], full_paths: bool, pdf: bool = False) -> None:
     """List each chapter's figures: every PNG path, or one folder per chapter."""
+    kinds = ".png, .pdf" if pdf else ".png"
     for record in records:
         figures = record["figures"]
         if not figures:
             continue
         folder = Path(figures[0]).parent
         if full_paths:
-            print(f"Figures of {record['chapter']} (.png, and .pdf next to each):")
+            extra = ", and .pdf next to each" if pdf else ""
+            print(f"Figures of {record['chapter']} (.png{extra}):")
             for figure in figures:
                 print(f"  {figure}")
         else:
             names = ", ".join(Path(f).stem for f in figures)
-            print(f"Figures of {record['chapter']} in {folder}/ (.png, .pdf): {names}")
+            print(f"Figures of {record['chapter']} in {folder}/ ({kinds}): {names}")
 
 
 if __name__ == "__main__":

@@ -61,12 +61,30 @@ def _cells(path: Path) -> tuple[dict, dict]:
     return params, checks
 
 
-def _run(params: dict, checks: dict, overrides: dict) -> dict:
+def _run(params: dict, checks: dict, overrides: dict, history=None) -> dict:
+    """Run the two cells; ``history`` plays IPython's ``In`` (papermill's cells)."""
     namespace: dict = {}
     exec(compile(cell_source(params), "<parameters>", "exec"), namespace)
+    if "figure_dir" in namespace and "figure_dir" not in overrides:
+        # not the chapter's default (relative to the kernel's folder, book/)
+        overrides = {**overrides, "figure_dir": _scratch_figure_dir()}
     namespace.update(overrides)
+    if history is not None:
+        namespace["In"] = history
     exec(compile(cell_source(checks), "<parameter-checks>", "exec"), namespace)
     return namespace
+
+
+def _scratch_figure_dir() -> str:
+    import tempfile
+
+    return tempfile.mkdtemp(prefix="chapter-parameters-")
+
+
+def _history(params: dict, checks: dict, injected: dict) -> list[str]:
+    """IPython's ``In`` as papermill leaves it when the checks cell runs."""
+    cell = "# Parameters\n" + "".join(f"{k} = {v!r}\n" for k, v in injected.items())
+    return ["", cell_source(params), cell, cell_source(checks)]
 
 
 def _wrong_kind(value):
@@ -135,3 +153,63 @@ def test_papermill_sees_every_parameter(path):
         f"{path.relative_to(REPO_ROOT)}: papermill cannot parse {missing} (a ' = ' "
         "inside a trailing comment hides a parameter from it; reword the comment)"
     )
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=_ids(CHAPTERS))
+def test_a_misspelt_parameter_injected_by_papermill_is_refused(path):
+    params, checks = _cells(path)
+    injected = {"n_draw": 100}
+    with pytest.raises(ValueError, match="n_draw .*did you mean n_draws"):
+        _run(params, checks, injected, history=_history(params, checks, injected))
+    # a declared name passes, and so does a run without papermill (no history)
+    injected = {"n_draws": 50, "seed": 1}
+    namespace = _run(params, checks, injected, history=_history(params, checks, injected))
+    assert namespace["n_draws"] == 50
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=_ids(CHAPTERS))
+def test_figure_dir_that_cannot_be_written_is_refused(path, tmp_path):
+    params, checks = _cells(path)
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a folder")
+    for bad in ["/proc/nope", str(blocker / "figures")]:
+        with pytest.raises(ValueError, match="figure_dir must be a folder"):
+            _run(params, checks, {"figure_dir": bad})
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=_ids(CHAPTERS))
+def test_a_huge_n_draws_is_refused_in_one_line(path, monkeypatch):
+    from randfb import parameters
+
+    monkeypatch.setattr(parameters, "_available_memory", lambda: 8 * 10**9)
+    params, checks = _cells(path)
+    with pytest.raises(ValueError, match="n_draws = 1000000000 would need at least") as e:
+        _run(params, checks, {"n_draws": 10**9})
+    assert "\n" not in str(e.value)
+    _run(params, checks, {"n_draws": 50})  # a quick run fits
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=_ids(CHAPTERS))
+def test_figure_formats_is_a_parameter_png_by_default(path):
+    params, checks = _cells(path)
+    assert declared_parameters(params).get("figure_formats") == ["png"]
+    namespace = _run(params, checks, {"figure_formats": ["png", "pdf"]})
+    assert namespace["figure_formats"] == ["png", "pdf"]
+    with pytest.raises(ValueError, match="figure_formats"):
+        _run(params, checks, {"figure_formats": ["svg"]})
+
+
+def test_papermill_itself_refuses_a_misspelt_parameter(tmp_path):
+    """End to end: papermill -p n_draw 100 on the first chapter fails at its checks."""
+    papermill = pytest.importorskip("papermill")
+    chapter = CHAPTERS[0]
+    with pytest.raises(papermill.PapermillExecutionError) as error:
+        papermill.execute_notebook(
+            str(chapter),
+            str(tmp_path / "out.ipynb"),
+            parameters={"n_draw": 100, "figure_dir": str(tmp_path / "figures")},
+            kernel_name="python3",
+            cwd=str(chapter.parent),
+            progress_bar=False,
+        )
+    assert "did you mean n_draws" in str(error.value)

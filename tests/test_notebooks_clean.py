@@ -186,3 +186,100 @@ def test_chapter_code_lines_fit_the_page(path):
         f"{MAX_CODE_LINE} characters (they scroll sideways on the page): "
         + "; ".join(long_lines)
     )
+
+
+def _readme_section(title: str) -> str:
+    text = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index(f"## {title}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end > 0 else None]
+
+
+def test_readme_lists_every_chapter_in_toc_order():
+    """README's "What is in the book" numbers every chapter of _toc.yml, in order."""
+    import re
+
+    section = _readme_section("What is in the book")
+    numbered = re.findall(r"^(\d+)\. .*?\(`(book/[\w-]+\.ipynb)`\)", section, re.M | re.S)
+    listed = [path for _, path in numbered]
+    expected = [str(c.relative_to(REPO_ROOT)) for c in toc_chapters(TOC_PATH)]
+    assert listed == expected, (
+        f"README.md, 'What is in the book': the numbered list gives {listed}; "
+        f"_toc.yml's chapters are {expected}. Add one item per chapter, in order."
+    )
+    assert [int(n) for n, _ in numbered] == list(range(1, len(expected) + 1))
+    for page in toc_sources(TOC_PATH):
+        if page.suffix == ".md" and page.stem not in ("intro", "references"):
+            assert f"book/{page.name}" in section, (
+                f"README.md, 'What is in the book' does not mention book/{page.name}"
+            )
+
+
+def test_landing_page_mentions_every_chapter():
+    intro = (REPO_ROOT / "book" / "intro.md").read_text(encoding="utf-8")
+    missing = [
+        c.stem for c in toc_chapters(TOC_PATH) if f"{{doc}}`{c.stem}`" not in intro
+    ]
+    assert not missing, f"book/intro.md does not link these chapters: {missing}"
+
+
+def _tagged(notebook: dict, tag: str) -> list[dict]:
+    return [c for c in notebook["cells"] if tag in c.get("metadata", {}).get("tags", [])]
+
+
+@pytest.mark.parametrize("path", toc_chapters(TOC_PATH), ids=lambda p: p.stem)
+def test_chapter_reads_as_the_pattern_says(path):
+    """In short box at the top, parameters collapsed and introduced, names checked."""
+    notebook = read_notebook(path)
+    cells = notebook["cells"]
+    name = path.relative_to(REPO_ROOT)
+    short = _tagged(notebook, "in-short")
+    assert len(short) == 1 and cells.index(short[0]) == 1, (
+        f"{name}: the second cell must be the 'In short' box (a Markdown cell tagged "
+        "in-short, README 'Adding a chapter')"
+    )
+    text = cell_source(short[0])
+    assert "{admonition} In short" in text and "{glue:" in text, (
+        f"{name}: the In short box must be an admonition with its headline number glued"
+    )
+    params = parameters_cell(notebook)
+    assert "hide-input" in params["metadata"]["tags"], (
+        f"{name}: the parameters cell must be collapsed (tag hide-input)"
+    )
+    above = cells[cells.index(params) - 1]
+    assert "reader-parameters" in above.get("metadata", {}).get("tags", []), (
+        f"{name}: the Markdown cell above the parameters cell (tag reader-parameters) "
+        "must name the parameters a reader may change"
+    )
+    checks = cell_source(
+        [c for c in cells if c["cell_type"] == "code"][1]
+    )
+    for call in ("check_parameter_names(globals())", "check_memory(", "check_figure_dir("):
+        assert call in checks, f"{name}: the parameter-checks cell does not call {call}"
+    code = "\n".join(cell_source(c) for c in cells if c["cell_type"] == "code")
+    assert "from myst_nb import glue" not in code, (
+        f"{name}: import glue from randfb.formatting (it records what glue_formatted needs)"
+    )
+
+
+@pytest.mark.parametrize("path", toc_chapters(TOC_PATH), ids=lambda p: p.stem)
+def test_no_number_is_quoted_in_e_notation(path):
+    import re
+
+    pattern = re.compile(r"\{glue:text\}`[\w.:]+:\.?\d*[eEgG]`")
+    pages = [path, *(p for p in toc_sources(TOC_PATH) if p.suffix == ".md")]
+    for page in pages:
+        if page.suffix == ".md":
+            found = pattern.findall(page.read_text(encoding="utf-8"))
+        else:
+            found = [
+                m
+                for c in read_notebook(page)["cells"]
+                if c["cell_type"] == "markdown"
+                for m in pattern.findall(cell_source(c))
+            ]
+        assert not found, (
+            f"{page.relative_to(REPO_ROOT)} quotes numbers with an exponent format "
+            f"(E-notation on the page): {found}; glue them with glue_formatted and quote "
+            "<key>_fmt"
+        )

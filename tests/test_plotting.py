@@ -47,13 +47,24 @@ def test_use_style_sets_rc_params():
 def test_save_figure_writes_png_and_pdf_reproducibly(tmp_path):
     plotting.use_style()
     fig, ax = plotting.plot_against_T([8, 16, 32], [0.1, 0.2, 0.4], label="impulse")
-    first = plotting.save_figure(fig, "curve", tmp_path / "figures")
+    formats = ["png", "pdf"]
+    first = plotting.save_figure(fig, "curve", tmp_path / "figures", formats=formats)
     assert [p.name for p in first] == ["curve.png", "curve.pdf"]
     assert first[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert first[1].read_bytes()[:5] == b"%PDF-"
     contents = [p.read_bytes() for p in first]
-    second = plotting.save_figure(fig, "curve", tmp_path / "figures")
+    second = plotting.save_figure(fig, "curve", tmp_path / "figures", formats=formats)
     assert [p.read_bytes() for p in second] == contents
+
+
+def test_save_figure_writes_png_only_by_default(tmp_path):
+    fig, _ = plotting.new_axes()
+    written = plotting.save_figure(fig, "curve", tmp_path)
+    assert [p.name for p in written] == ["curve.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["curve.png"]
+    assert [p.name for p in plotting.save_figure(fig, "one", tmp_path, "pdf")] == [
+        "one.pdf"
+    ]
 
 
 @pytest.mark.parametrize("name", ["", "a/b", "../up", "fig.png", ".hidden"])
@@ -67,6 +78,9 @@ def test_save_figure_rejects_unknown_formats(tmp_path):
     fig, _ = plotting.new_axes()
     with pytest.raises(ValueError, match="formats"):
         plotting.save_figure(fig, "f", tmp_path, formats=("svg",))
+    for bad in ((), ("png", "png")):
+        with pytest.raises(ValueError, match="formats"):
+            plotting.save_figure(fig, "f", tmp_path, formats=bad)
 
 
 def test_helpers_return_figure_and_reuse_axes():

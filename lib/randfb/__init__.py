@@ -26,6 +26,7 @@ The numeric companion of the book on *Instabilities in Convnets for Raw Audio*
 * :mod:`randfb.weights`     trained first layers from .npy, .npz, .pt/.pth, .safetensors
 * :mod:`randfb.checks`      the chapters' checks: record each comparison, assert them all
 * :mod:`randfb.parameters`  validation of a chapter's parameters (the cell after `parameters`)
+* :mod:`randfb.formatting`  numbers as the pages print them, 3.19 × 10⁴ (glued as text)
 * :mod:`randfb.plotting`    the book's plotting style (imports matplotlib; not loaded here)
 """
 

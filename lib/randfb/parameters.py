@@ -12,6 +12,13 @@ Lists cannot be passed with papermill's ``-p`` (it passes text); pass them as YA
 ``-y``, e.g. ``papermill in.ipynb out.ipynb -y "T_values: [8, 64, 512]"``. A list given
 as text is refused with that advice.
 
+Before the values, the cell calls :func:`check_parameter_names` on its namespace:
+papermill injects any name it is given (``-p n_draw 100``) and the chapter would run
+with its defaults; the check refuses a name the ``parameters`` cell does not declare,
+with "did you mean". :func:`check_figure_dir` makes sure the figures can be written
+before anything is computed, and :func:`check_memory` refuses, in one line, a run that
+could not fit in the memory of the machine (a huge ``n_draws``).
+
 Used by: every chapter (``book/*.ipynb``), and ``tests/test_chapter_parameters.py``.
 
 Examples
@@ -35,14 +42,21 @@ ValueError: parameter N must be a multiple of every stride in strides
 
 from __future__ import annotations
 
+import ast
+import difflib
 import math
 import numbers
+import tempfile
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 __all__ = [
     "check_bool",
     "check_choice",
     "check_choice_list",
+    "check_figure_dir",
+    "check_memory",
+    "check_parameter_names",
     "check_int",
     "check_int_list",
     "check_real",
@@ -192,3 +206,178 @@ def check_choice_list(name: str, value, choices: Sequence, *, min_length: int = 
     example = "[" + ", ".join(str(c) for c in choices[:2]) + "]"
     return _check_list(name, value, lambda v: check_choice(name, v, choices), what,
                        example, min_length, False, unique)
+
+
+# ------------------------------------------------------------ names papermill injected
+
+#: papermill's injected cell starts with this comment (papermill.parameterize).
+INJECTED_CELL_COMMENT = "# Parameters"
+
+
+def _literal_assignments(source: str) -> dict | None:
+    """``{name: value}`` of a cell made only of ``name = <literal>`` lines, else None."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    values = {}
+    for node in tree.body:
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)):
+            return None
+        try:
+            values[node.targets[0].id] = ast.literal_eval(node.value)
+        except ValueError:
+            return None
+    return values or None
+
+
+def check_parameter_names(namespace: dict) -> dict[str, tuple[object, object]]:
+    r"""Refuse a parameter papermill injected that the ``parameters`` cell does not declare.
+
+    Called first in a chapter's ``parameter-checks`` cell as
+    ``check_parameter_names(globals())``. In a Jupyter kernel, the inputs run so far are
+    IPython's list ``In``: reading it backwards from the current cell, the cells that
+    papermill injected start with ``# Parameters``, and the first cell before them made
+    only of ``name = <literal>`` lines is the chapter's ``parameters`` cell. Outside a
+    kernel (no ``In``), nothing can have been injected and nothing is checked.
+
+    Parameters
+    ----------
+    namespace : dict
+        The chapter's global namespace, ``globals()``.
+
+    Returns
+    -------
+    dict
+        ``{name: (default, value)}`` for every declared parameter whose value now
+        differs from its default (empty outside a kernel).
+
+    Raises
+    ------
+    ValueError
+        Naming the undeclared parameter, the closest declared name ("did you mean") and
+        the declared parameters.
+
+    Examples
+    --------
+    >>> history = ["", "n_draws = 1000\nseed = 0", "# Parameters\nn_draw = 100\n", ""]
+    >>> check_parameter_names({"In": history, "n_draws": 1000, "seed": 0, "n_draw": 100})
+    Traceback (most recent call last):
+    ...
+    ValueError: parameter n_draw is not a parameter of this chapter (did you mean n_draws?)...
+    >>> history[2] = "# Parameters\nn_draws = 100\n"
+    >>> check_parameter_names({"In": history, "n_draws": 100, "seed": 0})
+    {'n_draws': (1000, 100)}
+    """
+    history = namespace.get("In")
+    if not isinstance(history, list) or len(history) < 2:
+        return {}
+    injected: dict = {}
+    declared = None
+    for source in reversed(history[:-1]):  # history[-1] is the running cell
+        if not isinstance(source, str):
+            continue
+        values = _literal_assignments(source)
+        if values is None:
+            continue
+        if source.lstrip().startswith(INJECTED_CELL_COMMENT):
+            injected = {**values, **injected}  # the later injection wins
+            continue
+        declared = values
+        break
+    if declared is None:
+        return {}
+    for name in injected:
+        if name not in declared:
+            close = difflib.get_close_matches(name, list(declared), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise ValueError(
+                f"parameter {name} is not a parameter of this chapter{hint}; papermill "
+                "injected it, but the parameters cell does not declare it, so the "
+                f"chapter would ignore it. Its parameters are: {', '.join(declared)}")
+    return {name: (default, namespace.get(name, default))
+            for name, default in declared.items()
+            if name in namespace and namespace[name] != default}
+
+
+# ------------------------------------------------------------- folders and memory
+
+
+def check_figure_dir(name: str, value) -> str:
+    """Return ``value``, checking it names a folder the chapter can write figures to.
+
+    The folder is created if needed (the chapter would create it anyway) and a
+    temporary file is written and removed in it.
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not a non-empty text or the folder cannot be created or
+        written to; the message gives the operating system's reason.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> check_figure_dir("figure_dir", folder) == folder
+    True
+    """
+    value = check_text(name, value)
+    try:
+        folder = Path(value)
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise ValueError(f"parameter {name} must be a folder this chapter can write "
+                         f"figures to, got {value!r} ({reason})") from None
+    return value
+
+
+def _available_memory() -> int:
+    from .calculator import available_memory
+
+    return available_memory()
+
+
+def check_memory(name: str, value, needed_bytes, *, available=None) -> None:
+    """Refuse, in one line, a parameter value whose run would not fit in memory.
+
+    Parameters
+    ----------
+    name : str
+        The parameter that sets the size (e.g. ``"n_draws"``).
+    value : int
+        Its value, quoted in the message.
+    needed_bytes : float
+        A lower estimate of the memory the run needs: the results the chapter keeps
+        for every draw (e.g. ``8 * n_draws * n_cells`` for one float64 per draw and
+        cell), so that a refusal is certain and a run that fits is never refused.
+    available : int, optional
+        Bytes available; default the machine's available memory
+        (:func:`randfb.calculator.available_memory`, as the calculator checks it).
+
+    Raises
+    ------
+    ValueError
+        ``parameter n_draws = ... would need at least ... of memory, more than the ...
+        available on this machine``.
+
+    Examples
+    --------
+    >>> try:
+    ...     check_memory("n_draws", 10**9, 8 * 24 * 10**9, available=8 * 10**9)
+    ... except ValueError as error:
+    ...     print(str(error)[:61])
+    parameter n_draws = 1000000000 would need at least 192 GB of
+    """
+    from .calculator import format_bytes
+
+    available = _available_memory() if available is None else available
+    if needed_bytes > available:
+        raise ValueError(
+            f"parameter {name} = {value} would need at least {format_bytes(needed_bytes)} "
+            f"of memory, more than the {format_bytes(available)} available on this "
+            f"machine; lower {name}")

@@ -206,8 +206,17 @@ def color_of(name: str) -> str:
         ) from None
 
 
-def save_figure(fig, name: str, figure_dir, formats: tuple[str, ...] = ("png", "pdf")):
-    """Write ``fig`` as ``<figure_dir>/<name>.png`` and ``<figure_dir>/<name>.pdf``.
+#: The formats :func:`save_figure` can write; the book needs only PNG.
+FIGURE_FORMATS = ("png", "pdf")
+
+
+def save_figure(fig, name: str, figure_dir, formats=("png",)):
+    """Write ``fig`` as ``<figure_dir>/<name>.png`` (and ``.pdf`` on request).
+
+    PNG is what the book shows; PDF (vector) is opt-in, because saving every figure as
+    PDF took about a fifth of the book's execution time. A chapter passes its
+    ``figure_formats`` parameter (``["png"]`` by default, ``["png", "pdf"]`` with
+    ``scripts/build_book.py --pdf``).
 
     The folder is created if needed. Files carry no date or software version, so the
     same figure gives the same bytes on every run.
@@ -220,8 +229,8 @@ def save_figure(fig, name: str, figure_dir, formats: tuple[str, ...] = ("png", "
         File name without suffix: letters, digits, ``_``, ``-``, ``.``; no folders.
     figure_dir : str or path-like
         Folder for the files (the chapter's ``figure_dir`` parameter).
-    formats : tuple of {"png", "pdf"}
-        Formats to write.
+    formats : sequence of {"png", "pdf"}
+        Formats to write (default PNG only).
 
     Returns
     -------
@@ -238,7 +247,9 @@ def save_figure(fig, name: str, figure_dir, formats: tuple[str, ...] = ("png", "
     --------
     >>> import tempfile
     >>> fig, ax = new_axes()
-    >>> paths = save_figure(fig, "example", tempfile.mkdtemp())
+    >>> [p.suffix for p in save_figure(fig, "example", tempfile.mkdtemp())]
+    ['.png']
+    >>> paths = save_figure(fig, "example", tempfile.mkdtemp(), formats=["png", "pdf"])
     >>> [p.suffix for p in paths]
     ['.png', '.pdf']
     """
@@ -249,8 +260,11 @@ def save_figure(fig, name: str, figure_dir, formats: tuple[str, ...] = ("png", "
         )
     if name.lower().endswith((".png", ".pdf")):
         raise ValueError(f"name must not end with a suffix (it is added), got {name!r}")
+    if isinstance(formats, str):
+        formats = (formats,)
+    formats = tuple(formats)
     unknown = [f for f in formats if f not in _FIGURE_METADATA]
-    if unknown or not formats:
+    if unknown or not formats or len(set(formats)) != len(formats):
         raise ValueError(f"formats must be a non-empty subset of ('png', 'pdf'), got {formats!r}")
     folder = Path(figure_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -571,7 +585,9 @@ def numbered_table(frame, caption: str, label: str, *, formats=None, index: bool
         The table's label, e.g. ``"tab-direct"``.
     formats : dict of str to str, or str, optional
         A format spec per column name (``{"kappa": ".3f"}``), or one for every numeric
-        cell; default ``".4g"`` for floats.
+        cell; default ``".4g"`` for floats. Numbers are written by
+        :func:`randfb.formatting.format_number`: an exponent reads ``× 10ⁿ``, never
+        ``e+04``.
     index : bool
         Whether to show the index as the first column.
 
@@ -590,20 +606,27 @@ def numbered_table(frame, caption: str, label: str, *, formats=None, index: bool
     | --- | --- |
     | 5 | 20.9 |
     | 40 | 1.33 |
+    >>> table = numbered_table(pd.DataFrame({"kappa": [1.9e9]}), "Large.", "tab-big")
+    >>> table.data.splitlines()[-2]
+    '| 0 | 1.9 × 10⁹ |'
     """
     from IPython.display import Markdown
 
     columns = list(frame.columns)
     header = ([str(frame.index.name or "")] if index else []) + [str(c) for c in columns]
 
+    import numpy as np
+
+    from .formatting import format_number
+
     def cell(value, column) -> str:
         spec = formats.get(column) if isinstance(formats, dict) else formats
-        if isinstance(value, float):
+        if isinstance(value, (float, np.floating)):
             if value != value:  # NaN: nothing to show
                 return "–"
-            return format(value, spec or ".4g")
-        if spec and isinstance(value, int) and not isinstance(value, bool):
-            return format(value, spec)
+            return format_number(value, spec or ".4g")
+        if spec and isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+            return format_number(value, spec)
         return str(value).replace("|", "\\|")
 
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]

@@ -407,3 +407,78 @@ def test_chapter_code_fits_the_page(docname, browser, base_url):
         f"{docname}: {len(overflowing)} of {measured['blocks']} code blocks overflow "
         f"horizontally in a {READING_VIEWPORT['width']} px wide window: {details}"
     )
+
+
+# Math that does not fit: every display equation must fit its column in a desktop window
+# (long displays are broken over lines), and on a phone the page must not be wider than
+# the screen; an equation wider than a phone's column must scroll in its own box (a
+# scroll bar is the cue), never be cut off.
+MATH_VIEWPORTS = {
+    "desktop": READING_VIEWPORT,
+    "phone": {"width": 390, "height": 844},
+}
+
+MATH_OVERFLOW_JS = """
+async () => {
+  if (window.MathJax && MathJax.startup) { await MathJax.startup.promise; }
+  const root = document.querySelector('article.bd-article')
+    || document.querySelector('main') || document.body;
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
+  const scrolls = e => {
+    for (let a = e; a && a !== root; a = a.parentElement) {
+      if (['auto', 'scroll'].includes(getComputedStyle(a).overflowX)) return true;
+    }
+    return false;
+  };
+  const wide = [];
+  root.querySelectorAll('mjx-container[display="true"]').forEach(c => {
+    const math = c.querySelector('mjx-math');
+    const box = c.parentElement || c;
+    if (!math || box.clientWidth === 0) return;
+    const needed = Math.ceil(math.getBoundingClientRect().width);
+    const width = box.clientWidth;
+    if (needed > width + 1) {
+      const section = c.closest('section');
+      const label = c.closest('.proof, .admonition, div[id]');
+      const text = (c.querySelector('mjx-assistive-mml') || c).textContent;
+      wide.push({needed, width, scrolls: scrolls(c),
+                 where: (label && label.id) || (section && section.id) || '?',
+                 text: text.replace(/\\s+/g, ' ').trim().slice(0, 60)});
+    }
+  });
+  return {page: document.documentElement.scrollWidth, screen: window.innerWidth, wide};
+}
+"""
+
+
+@pytest.mark.parametrize("width_name", list(MATH_VIEWPORTS))
+@pytest.mark.parametrize("docname", DOCNAMES)
+def test_math_fits_the_page(docname, width_name, browser, base_url):
+    """Display math fits its column on a desktop; on a phone nothing is cut off."""
+    viewport = MATH_VIEWPORTS[width_name]
+    context, page, _ = _load(
+        browser, f"{base_url}{docname}.html", base_url, viewport=viewport
+    )
+    try:
+        measured = page.evaluate(MATH_OVERFLOW_JS)
+    finally:
+        context.close()
+    wide = measured["wide"]
+    details = "; ".join(
+        f"{w['needed']} px in {w['width']} px at #{w['where']}"
+        f"{' (scrolls)' if w['scrolls'] else ' (CLIPPED)'}: {w['text']!r}"
+        for w in wide
+    )
+    where = f"{docname} at {viewport['width']} px"
+    assert measured["page"] <= measured["screen"], (
+        f"{where}: the page is {measured['page']} px wide on a {measured['screen']} px "
+        f"screen (it scrolls sideways). Wide equations: {details or 'none'}"
+    )
+    if width_name == "desktop":
+        assert not wide, (
+            f"{where}: {len(wide)} display equations wider than their column (break "
+            f"them over lines, e.g. an aligned environment): {details}"
+        )
+    else:
+        clipped = [w for w in wide if not w["scrolls"]]
+        assert not clipped, f"{where}: equations cut off without a scroll bar: {details}"
