@@ -33,6 +33,7 @@ import numpy as np
 import scipy.fft
 import scipy.ndimage
 
+from ._threads import single_blas_thread
 from ._validation import (
     as_generator,
     check_filter_shape,
@@ -60,7 +61,7 @@ CHUNK_BUDGET_BYTES = 32 * 2**20
 _ARRAYS_PER_LAG = 8
 #: Bytes of one array of a chunk of lags: chunks this small stay in cache (measured
 #: fastest at 2**18-2**20 for N = 8192-22050).
-_CACHE_BYTES = 2**19
+_CACHE_BYTES = 2**20
 #: Largest N for the dense (N x N) oracle.
 DENSE_MAX_N = 4096
 
@@ -151,6 +152,13 @@ def _window_sums(p, T):
     return cs[..., T:] - cs[..., :N]
 
 
+def _weighted_row_dots(weights, u, v):
+    """``sum_l weights[l] (u[l] . v[l])`` for C-contiguous 2-D ``u``, ``v`` (BLAS dots)."""
+    if weights.min() == weights.max():
+        return float(weights[0] * np.dot(u.ravel(), v.ravel()))
+    return float(sum(wl * np.dot(ul, vl) for wl, ul, vl in zip(weights, u, v, strict=True)))
+
+
 def relu_variance_parts(x, J, T, sigma=None, *, stride=1):
     """Even and odd parts of ``Var||ReLU(Phi x)||^2``, summed over pairs by lag.
 
@@ -219,32 +227,47 @@ def relu_variance_parts(x, J, T, sigma=None, *, stride=1):
     products = np.empty((step, N + T - 1))
     sums = np.empty((step, N + T - 1))
     even = odd_angle = odd_root = 0.0
-    for start in range(0, lags.size, step):
-        m = min(step, lags.size - start)
-        first = start * stride  # the lags of this chunk: first, first + d, ...
-        p = np.multiply(x3_windows[first:first + m * stride:stride], head, out=products[:m])
-        # Moving sums over T samples (a running sum in C; it returns the mean).
-        scipy.ndimage.uniform_filter1d(p, T, axis=1, output=sums[:m], mode="constant",
-                                       origin=-(T // 2))
-        c = sums[:m, :N:stride]  # C[n, n + l] / T at the kept n, one row per lag
-        c2 = c * c
-        ab = a_windows[start:start + m] * a  # a_n a_{n + l}
-        root = np.subtract(ab, c2)
-        np.maximum(root, 0.0, out=root)  # ab >= c^2 (Cauchy-Schwarz), up to round-off
-        np.sqrt(root, out=root)
-        w = weights[start:start + m]
-        even += float(w @ c2.sum(axis=1))
-        odd_root += float(w @ np.einsum("ln,ln->l", c, root))
-        # a b h(rho) = (2/pi)((ab + 2 c^2) arcsin(rho) + 3 c sqrt(ab - c^2)), and
-        # arcsin(c / sqrt(ab)) = arctan2(c, sqrt(ab - c^2)): no division, no clipping,
-        # and 0 where a b = 0 (then c = 0).
-        angle = np.arctan2(c, root, out=root)
-        ab += c2
-        ab += c2
-        odd_angle += float(w @ np.einsum("ln,ln->l", ab, angle))
+    with single_blas_thread():  # the row dots are short: BLAS threads only add contention
+        for start in range(0, lags.size, step):
+            even, odd_angle, odd_root = _lag_chunk(
+                start, min(step, lags.size - start), stride, N, T, x3_windows, head, a,
+                a_windows, weights, products, sums, (even, odd_angle, odd_root))
     scale = float(T) ** 2
     odd = (2.0 / np.pi) * (odd_angle + 3.0 * odd_root)
     return 0.5 * J * even * scale, 0.25 * J * odd * scale
+
+
+def _lag_chunk(start, m, stride, N, T, x3_windows, head, a, a_windows, weights, products,
+               sums, totals):
+    """Add the lags ``start * stride, ...`` (``m`` of them) to ``(even, odd_angle,
+    odd_root)``: see :func:`relu_variance_parts`."""
+    even, odd_angle, odd_root = totals
+    first = start * stride  # the lags of this chunk: first, first + d, ...
+    p = np.multiply(x3_windows[first:first + m * stride:stride], head, out=products[:m])
+    # Moving sums over T samples (a running sum in C; it returns the mean).
+    scipy.ndimage.uniform_filter1d(p, T, axis=1, output=sums[:m], mode="constant",
+                                   origin=-(T // 2))
+    c = np.array(sums[:m, :N:stride])  # C[n, n + l] / T at the kept n, one row per lag
+    c2 = c * c
+    ab = np.multiply(a_windows[start:start + m], a)  # a_n a_{n + l}
+    root = np.subtract(ab, c2)
+    with np.errstate(invalid="ignore"):
+        np.sqrt(root, out=root)
+    w = weights[start:start + m]
+    root_sum = _weighted_row_dots(w, c, root)
+    if not np.isfinite(root_sum):  # ab < c^2 by round-off (lag 0, periodic signals)
+        np.subtract(ab, c2, out=root)
+        np.maximum(root, 0.0, out=root)  # ab >= c^2 (Cauchy-Schwarz)
+        np.sqrt(root, out=root)
+        root_sum = _weighted_row_dots(w, c, root)
+    odd_root += root_sum
+    even += float(w @ c2.sum(axis=1))
+    # a b h(rho) = (2/pi)((ab + 2 c^2) arcsin(rho) + 3 c sqrt(ab - c^2)), and
+    # arcsin(c / sqrt(ab)) = arctan2(c, sqrt(ab - c^2)): no division, no clipping,
+    # and 0 where a b = 0 (then c = 0).
+    angle = np.arctan2(c, root, out=root)
+    odd_angle += _weighted_row_dots(w, ab, angle) + 2.0 * _weighted_row_dots(w, c2, angle)
+    return even, odd_angle, odd_root
 
 
 def relu_energy_moments(x, J, T, sigma=None, *, stride=1):
