@@ -26,8 +26,8 @@ Workloads (see the table in benchmarks/README.md):
 * the thread-pool limit: entering and leaving ``threadpoolctl.threadpool_limits``
   against the package's reused controller.
 
-Ratios are taken within one round, rounds interleave the implementations, and the best
-round is reported with the range over rounds.
+Ratios are taken within one round (rounds interleave the implementations); the median
+over rounds is reported with the range.
 """
 
 from __future__ import annotations
@@ -60,11 +60,11 @@ def _reference_relu():
     return module.reference_variance_parts
 
 
-def time_cli(argv):
-    """Wall seconds and peak RSS (MiB) of ``python -m randfb ARGV`` in a child process."""
+def time_cli(argv, lib=ROOT / "lib"):
+    """Wall seconds and peak RSS (MiB) of ``python -m randfb ARGV`` in a child process,
+    with ``randfb`` imported from ``lib``."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "lib"),
-                                                      env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(lib), env.get("PYTHONPATH")]))
     code = ("import resource, subprocess, sys, time\n"
             "t = time.perf_counter()\n"
             "r = subprocess.run([sys.executable, '-m', 'randfb', *sys.argv[1:]],"
@@ -93,9 +93,9 @@ def best_of(rounds, functions):
 
 
 def ratio_summary(times, numerator, denominator):
+    """The median over rounds of the ratio within each round, and its range."""
     ratios = [a / b for a, b in zip(times[numerator], times[denominator], strict=True)]
-    i = int(np.argmin(times[numerator]))
-    return {"best": min(times[numerator]), "ratio": ratios[i],
+    return {"best": min(times[numerator]), "ratio": float(np.median(ratios)),
             "ratio_range": [min(ratios), max(ratios)]}
 
 
@@ -202,6 +202,10 @@ def main(argv=None):
                         help="fewer draws, one round (a smoke test)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--baseline-lib", type=Path,
+                        help="the lib/ folder of another checkout (e.g. the previous "
+                             "release): its `randfb init` at N = 2^20 is timed in the "
+                             "same run, for a ratio")
     args = parser.parse_args(argv)
     rounds = 1 if args.quick else args.rounds
     sys.path.insert(0, str(ROOT / "lib"))
@@ -218,8 +222,14 @@ def main(argv=None):
         if args.quick:
             argv_cli += ["--draws", "100", "--search-draws", "20"]
         seconds, peak = time_cli(argv_cli)
-        results[f"randfb {' '.join(argv_cli)}"] = {"seconds": seconds, "peak_MiB": peak}
+        entry = {"seconds": seconds, "peak_MiB": peak}
         _log(f"randfb {' '.join(argv_cli)}: {seconds:.1f} s, peak {peak:.0f} MiB")
+        if args.baseline_lib and N <= 2**20:
+            base, base_peak = time_cli(argv_cli, args.baseline_lib.resolve())
+            entry.update(baseline_seconds=base, baseline_peak_MiB=base_peak)
+            _log(f"  baseline ({args.baseline_lib}): {base:.1f} s, peak {base_peak:.0f} MiB,"
+                 f" {base / seconds:.1f}x the time")
+        results[f"randfb {' '.join(argv_cli)}"] = entry
     crepe = [(16000, 128, 512, 20 if args.quick else 200)]
     sweep = [(1024, 40, 2**k, draws) for k in range(3, 11)]
     for name, cases in (("stride 4, N = 16000, J = 128, T = 512", crepe),
