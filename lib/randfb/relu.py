@@ -287,8 +287,8 @@ def relu_energy_moments(x, J, T, sigma=None, *, stride=1):
 
     Cost ``O(N^2 / d)``. Measured on a shared 2-core machine (load average 5-6):
     N = 1024, T = 1024 in about 0.01 s; N = 22050 (one second at 22.05 kHz), T = 1024
-    in about 2.4 s of CPU time (11026 lags of 22050 samples each; the previous
-    implementation took 3 times as long in the same run, see ``benchmarks/``).
+    in about 2.1 s of CPU time (11026 lags of 22050 samples each; the previous
+    implementation took 4.5-6.4 s in the same runs, see ``benchmarks/README.md``).
 
     Parameters
     ----------
