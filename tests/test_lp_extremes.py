@@ -140,3 +140,19 @@ def test_cost_rule_and_estimates_do_not_grow_with_N():
     huge = estimate_simulation(10**9, 40, 1024, 1000, dtype=np.float32)
     assert huge.bytes == small.bytes < 2**30 and huge.seconds == small.seconds
     assert estimate_filterbank_bounds(10**12, 40, 1024).bytes < 2**30
+
+
+def test_flat_and_zero_sums_are_not_refined_to_every_bin():
+    """A Dirac (LP = 1 everywhere) and zero filters at N = 10**9: every cell ties with
+    the best bin; only cells that could beat it by more than round-off are refined."""
+    N = 10**9
+    dirac = np.zeros((1, 3, 64))
+    dirac[0, 0, 5] = 1.0
+    A, B = lp_extremes_from_lags(lag_sums(dirac), N)
+    np.testing.assert_allclose([A[0], B[0]], 1.0, rtol=1e-13)
+    A, B = lp_extremes_from_lags(lag_sums(np.zeros((2, 3, 64))), N)
+    np.testing.assert_array_equal(A, 0.0)
+    np.testing.assert_array_equal(B, 0.0)
+    r = filterbank_bounds(dirac[0], N)
+    assert r.kappa == pytest.approx(1.0, rel=1e-13)
+    assert filterbank_bounds(np.zeros((2, 64)), N).is_zero

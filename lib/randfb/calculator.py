@@ -45,10 +45,15 @@ from ._validation import (
 )
 from .extremes import kappa_tilde
 from .frames import (
+    _blocks_from_cross_correlations,
     _bounds_of_blocks,
+    _component_cross_correlations,
+    _correlation_length,
+    _correlation_numbers,
     _lp_fft_length,
     _lp_from_power,
     _polyphase_component_grams,
+    _use_correlation,
     can_be_frame,
     kappa_from_bounds,
     kappa_moment_threshold,
@@ -336,6 +341,8 @@ def _per_draw_bytes(N, J, T, stride, itemsize):
     if stride == 1:
         L = _lp_fft_length(T, N)
         return itemsize * (J * T + 2.5 * J * L + 3 * N)
+    if _use_correlation(J, T, N, stride):  # nothing of size J N (frames._use_correlation)
+        return itemsize * _correlation_numbers(J, T, N, stride) + 4 * 8 * (N // stride)
     return itemsize * (J * T + 3.5 * J * N + 2 * N * stride + 4 * N)
 
 
@@ -356,6 +363,12 @@ def _per_draw_seconds(N, J, T, stride):
             units += 2 * N * log2(max(N, 2))
         return units * _SECONDS_PER_UNIT["stride 1"]
     n_freq = N // (2 * stride) + 1
+    if _use_correlation(J, T, N, stride):
+        K = _correlation_length(T, stride)
+        M = N // stride
+        units = (J * stride * K * log2(max(K, 2)) + 4 * J * stride**2 * K / 2
+                 + stride * (stride + 1) / 2 * M * log2(max(M, 2)) + n_freq * 10 * stride**3)
+        return units * _SECONDS_PER_UNIT["strided"]
     units = J * N * log2(max(N, 2)) + n_freq * (J * stride**2 + 10 * stride**3)
     return units * _SECONDS_PER_UNIT["strided"]
 
@@ -414,6 +427,8 @@ def estimate_filterbank_bounds(N, J, T, stride=1) -> ResourceEstimate:
         memory += evaluation_bytes(T, 1)
     elif stride == 1:
         memory = 8 * J * T + 24 * c * _lp_fft_length(T, N) + 32 * N
+    elif _use_correlation(J, T, N, stride):
+        memory = 8 * _correlation_numbers(c, T, N, stride) + 8 * J * T + 32 * (N // stride)
     else:
         memory = 8 * J * T + 24 * c * N + 24 * N * stride + 8 * N
     # The same transforms as one simulated draw of J filters, hence the same time.
@@ -984,12 +999,15 @@ def filterbank_bounds(w, N, stride=1, *, progress=False) -> FilterbankBounds:
     chunk = _bounds_chunk_filters(N, T, stride)
     report = _filter_progress(progress)
     L = _lp_fft_length(T, N)
+    correlate = stride > 1 and _use_correlation(J, T, N, stride)
     total, done = None, 0
     for start in range(0, J, chunk):
         part = w[start:start + chunk]
         if stride == 1:
             spectrum = scipy.fft.rfft(part, n=L, axis=-1)
             term = (spectrum.real**2 + spectrum.imag**2).sum(axis=0)
+        elif correlate:
+            term = _component_cross_correlations(part, stride)
         else:
             term = _polyphase_component_grams(part, N, stride)
         total = term if total is None else total + term  # additive over filters
@@ -1003,6 +1021,8 @@ def filterbank_bounds(w, N, stride=1, *, progress=False) -> FilterbankBounds:
                                 B=float(B), A_bin=int(A_bin), B_bin=int(B_bin))
     if stride == 1:
         total = _lp_from_power(total, L, T, N)
+    elif correlate:
+        total = _blocks_from_cross_correlations(total, T, N, stride)
     A, B = (float(v) for v in _bounds_of_blocks(total, J, T, stride))
     A_bin, B_bin = _extreme_bins(total, stride)
     if not can_be_frame(J, T, stride):

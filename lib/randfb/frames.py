@@ -195,7 +195,107 @@ def _frame_operator_blocks(w, N, stride):
     """
     if stride == 1:
         return _littlewood_paley(w, N)
+    J, T = w.shape[-2:]
+    if _use_correlation(J, T, N, stride):
+        return _polyphase_blocks_by_correlation(w, N, stride)
     return _polyphase_component_grams(w, N, stride)
+
+
+def _correlation_length(T, stride):
+    """FFT length of the polyphase components' cross-correlations (``>= 2 ceil(T/d) - 1``)."""
+    return scipy.fft.next_fast_len(2 * -(-T // stride) - 1, real=True)
+
+
+def _use_correlation(J, T, N, stride):
+    """Cost rule: polyphase blocks from cross-correlations (True) or per-filter Grams.
+
+    Per layer, with ``M = N/d``, ``L = ceil(T/d)`` and ``K`` the correlation length
+    (about ``2L``): the Grams cost ``J d`` FFTs of length ``M`` and ``J d^2 M / 2``
+    complex products; the correlations ``J d`` FFTs of length ``K``, ``J d^2 K / 2``
+    products, then ``d (d + 1) / 2`` FFTs of length ``M`` that do not grow with ``J``.
+    """
+    M = N // stride
+    K = _correlation_length(T, stride)
+    if K >= M:
+        return False
+    log_M, log_K = np.log2(max(M, 2)), np.log2(max(K, 2))
+    grams = J * stride * M * log_M + 4 * J * stride**2 * M / 2
+    correlations = (J * stride * K * log_K + 4 * J * stride**2 * K / 2
+                    + stride * (stride + 1) / 2 * M * log_M)
+    return correlations < grams
+
+
+def _correlation_numbers(J, T, N, stride):
+    """Numbers held per layer by :func:`_polyphase_blocks_by_correlation` and the bounds.
+
+    Weights, the components' spectra (and a conjugate copy), the cross-spectra and
+    cross-correlations, the ``d (d + 1) / 2`` length-``M`` transforms, the blocks (and
+    the copies made to fill the lower triangle and for the eigensolver). In units of the
+    weights' dtype; complex numbers count twice.
+    """
+    M = N // stride
+    K = _correlation_length(T, stride)
+    F = M // 2 + 1
+    pairs = stride * (stride + 1) // 2
+    return (J * T + 4 * J * stride * (K // 2 + 1) + 3 * stride**2 * (K // 2 + 1)
+            + pairs * (M + 4 * F) + 6 * F * stride**2)
+
+
+def _component_cross_correlations(w, stride):
+    """Cross-correlations of the polyphase components, summed over the filters.
+
+    ``R[r, s, tau] = sum_j sum_l w_j^(r)[l] w_j^(s)[l + tau]`` for ``|tau| < L``,
+    ``L = ceil(T/d)``, stored circularly on ``K = _correlation_length(T, d)`` points
+    (negative lags at the end). Shape ``(..., d, d, K)``, real. Additive over filters.
+    """
+    T = w.shape[-1]
+    padded_T = -(-T // stride) * stride
+    if padded_T != T:
+        w = np.pad(w, [(0, 0)] * (w.ndim - 1) + [(0, padded_T - T)])
+    components = w.reshape(*w.shape[:-1], padded_T // stride, stride)  # [..., j, l, c]
+    K = _correlation_length(T, stride)
+    F = scipy.fft.rfft(components, n=K, axis=-2)                      # (..., J, k, c)
+    F = np.moveaxis(F, -3, -1)                                          # (..., k, c, J)
+    cross = F.conj() @ F.swapaxes(-1, -2)                               # (..., k, r, s)
+    return scipy.fft.irfft(np.moveaxis(cross, -3, -1), n=K, axis=-1)  # (..., r, s, K)
+
+
+def _blocks_from_cross_correlations(R, T, N, stride):
+    """The matrices ``H(m)``, ``m = 0..N/(2d)``, from :func:`_component_cross_correlations`.
+
+    ``H(m)[r, s] = sum_j conj(g_j^(r)(m)) g_j^(s)(m) = sum_tau R[r, s, tau] e^{-2 pi i m tau / M}``
+    with ``M = N/d``: one real FFT of length ``M`` per pair ``r <= s`` (the lower triangle
+    is the conjugate), whatever the number of filters.
+    """
+    M = N // stride
+    L = -(-T // stride)
+    K = R.shape[-1]
+    iu = np.triu_indices(stride)
+    upper = R[..., iu[0], iu[1], :]                                     # (..., P, K)
+    circular = np.zeros((*upper.shape[:-1], M), dtype=upper.dtype)
+    if 2 * L - 1 <= M:
+        circular[..., :L] = upper[..., :L]
+        if L > 1:
+            circular[..., M - L + 1:] = upper[..., K - L + 1:]
+    else:  # lags fold onto M points (aliased): add them up
+        tau = np.arange(1 - L, L)
+        circular = np.moveaxis(circular, -1, 0)
+        np.add.at(circular, tau % M, np.moveaxis(upper[..., tau % K], -1, 0))
+        circular = np.moveaxis(circular, 0, -1)
+    spectra = scipy.fft.rfft(circular, axis=-1)                         # (..., P, m)
+    blocks = np.zeros((*R.shape[:-3], M // 2 + 1, stride, stride), dtype=spectra.dtype)
+    spectra = np.moveaxis(spectra, -1, -2)                              # (..., m, P)
+    blocks[..., iu[0], iu[1]] = spectra
+    blocks[..., iu[1], iu[0]] = spectra.conj()
+    return blocks
+
+
+def _polyphase_blocks_by_correlation(w, N, stride):
+    """:func:`_polyphase_component_grams` through summed cross-correlations (cheaper for
+    many filters and ``T << N``: see :func:`_use_correlation`). No argument checks."""
+    T = w.shape[-1]
+    return _blocks_from_cross_correlations(_component_cross_correlations(w, stride), T, N,
+                                           stride)
 
 
 def _polyphase_component_grams(w, N, stride):
@@ -233,12 +333,54 @@ def _bounds_of_blocks(blocks, J, T, stride):
         A = np.clip((half_sum - radius).min(axis=-1), 0.0, None)
         B = (half_sum + radius).max(axis=-1)
     else:
-        eig = np.linalg.eigvalsh(blocks)  # ascending, (..., frequencies, d)
-        A = np.clip(eig[..., 0].min(axis=-1), 0.0, None)
-        B = eig[..., -1].max(axis=-1)
+        A, B = _extreme_eigenvalues(blocks)
+        A = np.clip(A, 0.0, None)
     if not can_be_frame(J, T, stride):
         A = np.zeros_like(A)  # exactly: the eigensolver leaves round-off
     return A, B
+
+
+def _extreme_eigenvalues(blocks):
+    """Smallest and largest eigenvalue over the Hermitian ``d x d`` blocks of each layer.
+
+    ``blocks`` has shape ``(..., F, d, d)``. Exact (the eigensolver's values), with the
+    eigensolver run only where the extremes can be: the Wolkowicz-Styan bounds
+    (Linear Algebra Appl. 29, 1980), from ``mu = tr H / d`` and
+    ``s^2 = ||H||_F^2 / d - mu^2``,
+
+        mu + s / sqrt(d - 1) <= lambda_max <= mu + s sqrt(d - 1),
+        mu - s sqrt(d - 1)   <= lambda_min <= mu - s / sqrt(d - 1),
+
+    give every block an interval for each extreme. The blocks with the best lower bound
+    on ``lambda_max`` and the best upper bound on ``lambda_min`` are solved first; a
+    block whose upper bound on ``lambda_max`` is below the first's value (and whose lower
+    bound on ``lambda_min`` is above the second's), allowing for round-off, cannot hold
+    an extreme and is skipped. Returns ``(A, B)`` of shape ``(...)``.
+    """
+    batch, (F, d) = blocks.shape[:-3], blocks.shape[-3:-1]
+    H = blocks.reshape(-1, F, d, d)
+    D = H.shape[0]
+    eps = np.finfo(H.real.dtype).eps
+    mu = np.einsum("...ii->...", H).real.astype(np.float64) / d
+    fro2 = (np.einsum("...ij,...ij->...", H.real, H.real)
+            + np.einsum("...ij,...ij->...", H.imag, H.imag)).astype(np.float64)
+    spread = np.sqrt(np.maximum(fro2 / d - mu**2, 0.0))
+    root = np.sqrt(d - 1.0)
+    tol = 64 * d * eps * np.sqrt(fro2)  # round-off of the eigensolver and of the bounds
+    layers = np.arange(D)
+    i_max = (mu + spread / root).argmax(axis=-1)
+    i_min = (mu - spread / root).argmin(axis=-1)
+    first = np.linalg.eigvalsh(H[np.r_[layers, layers], np.r_[i_max, i_min]])
+    B = np.maximum(first[:D, -1], first[D:, -1]).astype(np.float64)
+    A = np.minimum(first[:D, 0], first[D:, 0]).astype(np.float64)
+    keep = (mu + spread * root + tol >= B[:, None]) | (mu - spread * root - tol <= A[:, None])
+    keep[layers, i_max] = keep[layers, i_min] = False
+    layer, freq = np.nonzero(keep)
+    if layer.size:
+        eig = np.linalg.eigvalsh(H[layer, freq])
+        np.maximum.at(B, layer, eig[:, -1])
+        np.minimum.at(A, layer, eig[:, 0])
+    return A.reshape(batch), B.reshape(batch)
 
 
 def can_be_frame(J, T, stride) -> bool:

@@ -12,15 +12,17 @@ bins, ``theta_k = 2 pi k / N`` (``k = 0..N/2`` by symmetry). When ``T << N`` the
 from ``O(T)`` work per layer, not ``O(N log N)``:
 
 1. **Fine grid.** ``LP`` on ``L ~ 32 T`` equispaced points (one FFT of length ``L``).
-2. **Certified pruning.** Bernstein's inequality gives ``|LP''| <= n^2 ||LP||_inf``, and
-   ``||LP||_inf <= G = max|LP(grid)| / (1 - n^2 h^2 / 8)`` (``h = 2 pi / L``: at a global
-   extremum ``LP' = 0``, so the nearer grid point is within ``n^2 ||LP|| h^2 / 8``). On a
-   cell ``[a, b]`` of width ``w`` (bins), the largest value of ``LP`` is either at an end
-   or at a critical point, which is then within ``M w^2 / 8`` of the nearer end's value,
-   ``M = n^2 G (2 pi / N)^2``. So a cell whose ends are both below the best N-grid value
-   found so far minus ``M w^2 / 8`` holds no bin that beats it, and is dropped. A cell
-   holding several local extrema is never assumed to hold one: it is kept or dropped by
-   the same bound, and subdivided.
+2. **Certified pruning.** Bernstein's inequality applied to the oscillating part
+   ``p = LP - c_0`` (a trigonometric polynomial of degree ``n`` with ``p'' = LP''``)
+   gives ``|LP''| <= n^2 ||p||_inf``, and
+   ``||p||_inf <= G = max|p(grid)| / (1 - n^2 h^2 / 8)`` (``h = 2 pi / L``: at an
+   extremum of ``p``, ``p' = 0``, so the nearer grid point is within
+   ``n^2 ||p|| h^2 / 8``). On a cell ``[a, b]`` of width ``w`` (bins), the largest value
+   of ``LP`` is either at an end or at a critical point, which is then within
+   ``M w^2 / 8`` of the nearer end's value, ``M = n^2 G (2 pi / N)^2``. So a cell whose
+   ends are both below the best N-grid value found so far minus ``M w^2 / 8`` holds no
+   bin that beats it, and is dropped. A cell holding several local extrema is never
+   assumed to hold one: it is kept or dropped by the same bound, and subdivided.
 3. **Refinement.** Every kept cell is cut at ``s - 1`` integer bins, evaluated exactly;
    the sub-cells are pruned with the same bound (now ``s^2`` times smaller), and so on
    until a cell holds at most ``2 s`` bins, which are all evaluated. Each exact value
@@ -29,8 +31,10 @@ from ``O(T)`` work per layer, not ``O(N log N)``:
    ``u = (e^{i tau1 theta})`` and ``v = (e^{i T1 tau2 theta})``, the phases ``k`` and
    ``T1 k mod N`` reduced exactly in integers.
 
-The result is the extremes over the N-grid exactly (to floating point; a round-off
-allowance is added to every comparison, so rounding can only keep more cells). Used by
+The result is the extremes over the N-grid exactly, to floating point: every comparison
+allows for the round-off ``tol`` of the values (about ``1e-13 sum|c_tau|``), and a cell
+is kept only if it could hold a bin beating the best one by more than ``tol``, so that
+a flat sum (a tight frame, or zero filters) is not refined to every bin. Used by
 :func:`randfb.frame_bounds` (stride 1), :func:`randfb.simulate_frame_bounds` and the
 calculator, through the cost rule :func:`use_fine_grid`.
 """
@@ -181,8 +185,8 @@ def _best_over_bins(draw_of_cell, f_a, f_b, a, b, lo, hi, evaluate,
                     best, margin_per_width2, tol):
     """Refine cells ``[a, b]`` (bin ranges ``lo..hi`` not yet evaluated) for the maximum."""
     while True:
-        keep = np.maximum(f_a, f_b) >= best[draw_of_cell] - margin_per_width2[draw_of_cell] \
-            * (b - a) ** 2 / 8 - tol[draw_of_cell]
+        keep = (np.maximum(f_a, f_b) + margin_per_width2[draw_of_cell] * (b - a) ** 2 / 8
+                > best[draw_of_cell] + tol[draw_of_cell])
         keep &= hi >= lo
         draw_of_cell, f_a, f_b, a, b, lo, hi = (v[keep] for v in
                                                 (draw_of_cell, f_a, f_b, a, b, lo, hi))
@@ -303,7 +307,8 @@ def lp_extremes_from_lags(r, N, *, return_bins=False):
     h = 2.0 * np.pi / L
     scale = np.abs(c).sum(axis=-1)                                  # >= ||LP||_inf
     tol = 64 * np.finfo(np.float64).eps * math.log2(L) * scale
-    G = (np.abs(grid).max(axis=-1) + tol) / (1.0 - (n * h) ** 2 / 8)
+    # Bernstein on the oscillating part LP - c_0 (same second derivative, smaller norm).
+    G = (np.abs(grid - c[:, :1]).max(axis=-1) + tol) / (1.0 - (n * h) ** 2 / 8)
     margin = n**2 * G * (2.0 * np.pi / N) ** 2                      # bound on |LP''| per bin^2
     evaluate = _Evaluator(c, N)
     half = N // 2
@@ -323,7 +328,7 @@ def lp_extremes_from_lags(r, N, *, return_bins=False):
 
         # Level 0, pruned on the grid itself: cell i is [x_i, x_{i+1}], width N / L.
         keep = (np.maximum(f[:, :-1], f[:, 1:])
-                >= (best - margin * (N / L) ** 2 / 8 - tol)[:, None])
+                > (best - margin * (N / L) ** 2 / 8 + tol)[:, None])
         draw, cell = np.nonzero(keep)
         a, b = positions[cell], positions[cell + 1]
         lo = np.ceil(a).astype(np.int64)

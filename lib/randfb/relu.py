@@ -31,7 +31,9 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.fft
+import scipy.ndimage
 
+from ._threads import single_blas_thread
 from ._validation import (
     as_generator,
     check_filter_shape,
@@ -58,7 +60,10 @@ __all__ = [
 #: Bytes of temporaries one chunk of lags may hold.
 CHUNK_BUDGET_BYTES = 32 * 2**20
 #: Float64 arrays of shape (lags, N) alive at once in a chunk (for the chunk size).
-_ARRAYS_PER_LAG = 10
+_ARRAYS_PER_LAG = 8
+#: Bytes of one array of a chunk of lags: the chunk's arrays must stay in cache. Measured
+#: at N = 22050, T = 1024: 2**18 (one lag per chunk) 2.2 s of CPU, 2**20 6.3 s.
+_CACHE_BYTES = 2**18
 #: Largest N for the dense (N x N) oracle.
 DENSE_MAX_N = 4096
 
@@ -159,6 +164,13 @@ def _window_sums(p, T):
     return cs[..., T:] - cs[..., :N]
 
 
+def _weighted_row_dots(weights, u, v):
+    """``sum_l weights[l] (u[l] . v[l])`` for C-contiguous 2-D ``u``, ``v`` (BLAS dots)."""
+    if weights.min() == weights.max():
+        return float(weights[0] * np.dot(u.ravel(), v.ravel()))
+    return float(sum(wl * np.dot(ul, vl) for wl, ul, vl in zip(weights, u, v, strict=True)))
+
+
 def relu_variance_parts(x, J, T, sigma=None, *, stride=1):
     """Even and odd parts of ``Var||ReLU(Phi x)||^2``, summed over pairs by lag.
 
@@ -172,10 +184,13 @@ def relu_variance_parts(x, J, T, sigma=None, *, stride=1):
     is ``(J / 4) Var(sum_n y[n] |y[n]|) >= 0`` for one filter's outputs ``y``, so the
     ReLU never lowers the relative variance ``Var / mean^2``. For each lag
     ``l``, ``C[n, n + l] = sigma^2 sum_{m = n - T + 1}^{n} x[m] x[m + l]`` is a circular
-    moving sum, taken from one cumulative sum; lags ``l`` and ``N - l`` give the same
-    total, so only ``l <= N / 2`` are computed, a chunk of lags at a time
-    (:data:`CHUNK_BUDGET_BYTES`). Cost ``O(N^2 / d)`` operations, memory ``O(N)`` per
-    lag.
+    moving sum, taken by a running-sum filter (``scipy.ndimage.uniform_filter1d``);
+    lags ``l`` and ``N - l`` give the same total, so only ``l <= N / 2`` are computed, a
+    chunk of lags at a time, small enough to stay in cache and within
+    :data:`CHUNK_BUDGET_BYTES`. The odd part is summed as
+    ``a b h(rho) = (2/pi)((ab + 2c^2) arctan2(c, sqrt(ab - c^2)) + 3c sqrt(ab - c^2))``
+    (``c = C[n, n']``, ``ab = a_n a_n'``): no division, and 0 where ``ab = 0``. Cost
+    ``O(N^2 / d)`` operations, memory ``O(N)`` per lag.
 
     Parameters
     ----------
@@ -203,36 +218,68 @@ def relu_variance_parts(x, J, T, sigma=None, *, stride=1):
     True
     """
     x, N, J, T, sigma, stride = _check_inputs(x, J, T, sigma, stride)
-    kept = np.arange(0, N, stride)
-    a = sigma**2 * _window_sums(x * x, T)[kept]
+    xs = sigma * x  # sigma folded into x: C comes out scaled
+    # Everything below is homogeneous of degree 2 in (C, a): work with the moving means
+    # C / T and a / T (what the running-sum filter returns), and multiply by T^2 once.
+    a = _window_sums(xs * xs, T)[::stride] / float(T)
+    K = a.size
     lags = np.arange(0, N // 2 + 1, stride)
     weights = np.where((lags == 0) | (2 * lags == N), 1.0, 2.0)
-    per_lag = _ARRAYS_PER_LAG * 8 * N
-    step = max(1, CHUNK_BUDGET_BYTES // per_lag)
-    # x3[i] = x[(i - T + 1) mod N]: row l of the windows of x3 times its head holds
-    # x[m] x[m + l] for m = -T + 1, ..., N - 1, whose cumulative sums give the
-    # circular moving sums C[n, n + l] without any index arithmetic mod N.
-    x3 = np.concatenate((x[N - T + 1:], x, x))
+    # Chunks of lags small enough to stay in cache (faster), and within the budget.
+    row_bytes = 8 * (N + T)
+    step = max(1, min(CHUNK_BUDGET_BYTES // (_ARRAYS_PER_LAG * row_bytes),
+                      _CACHE_BYTES // row_bytes))
+    # x3[i] = xs[(i - T + 1) mod N]: row l of the windows of x3 times its head holds
+    # x[m] x[m + l] for m = -T + 1, ..., N - 1, whose moving sums over T samples are
+    # the circular C[n, n + l], n = 0..N-1, without any index arithmetic mod N.
+    x3 = np.concatenate((xs[N - T + 1:], xs, xs))
     head = x3[:N + T - 1]
     x3_windows = np.lib.stride_tricks.sliding_window_view(x3, N + T - 1)
-    a_windows = np.lib.stride_tricks.sliding_window_view(np.concatenate((a, a)), a.size)
-    even = odd = 0.0
-    for start in range(0, lags.size, step):
-        chunk = lags[start:start + step]
-        products = x3_windows[chunk]
-        products *= head
-        cs = np.zeros((chunk.size, N + T))
-        np.cumsum(products, axis=1, out=cs[:, 1:])
-        del products
-        c = cs[:, T:][:, kept] - cs[:, :N][:, kept]
-        del cs
-        c *= sigma**2
-        ab = a_windows[chunk // stride] * a
-        rho = np.divide(c, np.sqrt(ab), out=np.zeros_like(c), where=ab > 0)
-        w = weights[start:start + step]
-        even += float(w @ np.einsum("ln,ln->l", c, c))
-        odd += float(w @ np.einsum("ln,ln->l", ab, _odd_kernel(rho)))
-    return 0.5 * J * even, 0.25 * J * odd
+    a_windows = np.lib.stride_tricks.sliding_window_view(np.concatenate((a, a)), K)
+    products = np.empty((step, N + T - 1))
+    sums = np.empty((step, N + T - 1))
+    even = odd_angle = odd_root = 0.0
+    with single_blas_thread():  # the row dots are short: BLAS threads only add contention
+        for start in range(0, lags.size, step):
+            even, odd_angle, odd_root = _lag_chunk(
+                start, min(step, lags.size - start), stride, N, T, x3_windows, head, a,
+                a_windows, weights, products, sums, (even, odd_angle, odd_root))
+    scale = float(T) ** 2
+    odd = (2.0 / np.pi) * (odd_angle + 3.0 * odd_root)
+    return 0.5 * J * even * scale, 0.25 * J * odd * scale
+
+
+def _lag_chunk(start, m, stride, N, T, x3_windows, head, a, a_windows, weights, products,
+               sums, totals):
+    """Add the lags ``start * stride, ...`` (``m`` of them) to ``(even, odd_angle,
+    odd_root)``: see :func:`relu_variance_parts`."""
+    even, odd_angle, odd_root = totals
+    first = start * stride  # the lags of this chunk: first, first + d, ...
+    p = np.multiply(x3_windows[first:first + m * stride:stride], head, out=products[:m])
+    # Moving sums over T samples (a running sum in C; it returns the mean).
+    scipy.ndimage.uniform_filter1d(p, T, axis=1, output=sums[:m], mode="constant",
+                                   origin=-(T // 2))
+    c = np.array(sums[:m, :N:stride])  # C[n, n + l] / T at the kept n, one row per lag
+    c2 = c * c
+    ab = np.multiply(a_windows[start:start + m], a)  # a_n a_{n + l}
+    root = np.subtract(ab, c2)
+    with np.errstate(invalid="ignore"):
+        np.sqrt(root, out=root)
+    w = weights[start:start + m]
+    root_sum = _weighted_row_dots(w, c, root)
+    if not np.isfinite(root_sum):  # ab < c^2 by round-off (lag 0, periodic signals)
+        np.subtract(ab, c2, out=root)
+        np.maximum(root, 0.0, out=root)  # ab >= c^2 (Cauchy-Schwarz)
+        np.sqrt(root, out=root)
+        root_sum = _weighted_row_dots(w, c, root)
+    odd_root += root_sum
+    even += float(w @ c2.sum(axis=1))
+    # a b h(rho) = (2/pi)((ab + 2 c^2) arcsin(rho) + 3 c sqrt(ab - c^2)), and
+    # arcsin(c / sqrt(ab)) = arctan2(c, sqrt(ab - c^2)): no division, no clipping,
+    # and 0 where a b = 0 (then c = 0).
+    angle = np.arctan2(c, root, out=root)
+    odd_angle += _weighted_row_dots(w, ab, angle) + 2.0 * _weighted_row_dots(w, c2, angle)
+    return even, odd_angle, odd_root
 
 
 def relu_energy_moments(x, J, T, sigma=None, *, stride=1):
@@ -251,8 +298,9 @@ def relu_energy_moments(x, J, T, sigma=None, *, stride=1):
     :func:`randfb.energy_variance`.
 
     Cost ``O(N^2 / d)``. Measured on a shared 2-core machine (load average 5-6):
-    N = 1024, T = 1024 in about 0.03 s; N = 22050 (one second at 22.05 kHz), T = 1024
-    in about 10 s (11026 lags of 22050 samples each, in 32 MiB chunks of lags).
+    N = 1024, T = 1024 in about 0.01 s; N = 22050 (one second at 22.05 kHz), T = 1024
+    in about 2.1 s of CPU time (11026 lags of 22050 samples each; the previous
+    implementation took 4.5-6.4 s in the same runs, see ``benchmarks/README.md``).
 
     Parameters
     ----------

@@ -4,7 +4,10 @@ Both simulators draw the weights in chunks of draws whose temporaries fit in a f
 memory budget, give every chunk its own random stream spawned from ``rng`` (so results
 depend only on the seed, never on the number of threads), and run the chunks on a small
 thread pool: NumPy's generators and SciPy's FFTs release the GIL. Weights are drawn in
-float32, which halves the cost of the draws and is ample precision for these statistics.
+float32, which halves the cost of the draws and is ample precision for these statistics,
+as unit normals: energies and frame bounds are quadratic in the weights, so they are
+computed for unit weights and multiplied by ``sigma^2`` once (a pass over the weights
+saved).
 Used by every chapter.
 """
 
@@ -29,7 +32,7 @@ from ._validation import (
 )
 from .energy import energy_eigenvalues
 from .filterbank import _filter_autocorrelation_sum, _lag_weights
-from .frames import _frame_bounds, _lp_fft_length
+from .frames import _correlation_numbers, _frame_bounds, _lp_fft_length, _use_correlation
 from .lp_extremes import fine_grid_length, use_fine_grid
 
 #: Bytes of temporaries one chunk of draws may hold (a few chunks run at once).
@@ -83,6 +86,8 @@ def _frame_bounds_chunk_draws(N, J, T, stride):
         per_draw += 40 * fine_grid_length(T)
     elif stride == 1:
         per_draw = 4 * J * T + 8 * J * (N // 2 + 1) * 2 + 8 * N
+    elif _use_correlation(J, T, N, stride):
+        per_draw = 4 * _correlation_numbers(J, T, N, stride) + 4 * 8 * (N // stride)
     else:
         per_draw = 4 * J * T + 16 * J * N * 2 + 16 * N * stride * 2
     return _draws_per_chunk(per_draw)
@@ -90,7 +95,8 @@ def _frame_bounds_chunk_draws(N, J, T, stride):
 
 def _draw_weights(stream, count, J, T, sigma, dtype=np.float32):
     w = stream.standard_normal((count, J, T), dtype=dtype)
-    w *= dtype(sigma)
+    if sigma != 1.0:
+        w *= dtype(sigma)
     return w
 
 
@@ -146,8 +152,10 @@ def simulate_energy(x, J, T, n_draws, *, sigma=None, rng=None, method="convoluti
         lag_weights = _lag_weights(x, T).astype(np.float32)
         M = scipy.fft.next_fast_len(2 * T - 1, real=True)
 
+        lag_weights *= np.float32(sigma**2)  # the energy is quadratic in the weights
+
         def simulate_chunk(stream, count):
-            w = _draw_weights(stream, count, J, T, sigma)
+            w = _draw_weights(stream, count, J, T, 1.0)
             return (_filter_autocorrelation_sum(w) @ lag_weights,)
 
         per_draw = 4 * J * T + 8 * J * (M // 2 + 1) * 2 + 8 * M
@@ -213,8 +221,11 @@ def simulate_frame_bounds(N, J, T, n_draws, *, stride=1, sigma=None, rng=None, p
     sigma = check_sigma(sigma, J, T, stride)
     dtype = _check_dtype(dtype)
 
+    scale = sigma**2  # A and B are quadratic in the weights: draw unit normals, scale once
+
     def simulate_chunk(stream, count):
-        return _frame_bounds(_draw_weights(stream, count, J, T, sigma, dtype), N, stride)
+        A, B = _frame_bounds(_draw_weights(stream, count, J, T, 1.0, dtype), N, stride)
+        return A * scale, B * scale
 
     A, B = _run_chunks(n_draws, _frame_bounds_chunk_draws(N, J, T, stride), rng,
                        simulate_chunk, 2,
