@@ -87,3 +87,28 @@ def test_glue_formatted_glues_text_that_myst_nb_shows_without_quotes(monkeypatch
     assert ast.literal_eval(repr(glued["gap_fmt"])) == "5.1 × 10⁻²"
     with pytest.raises(KeyError, match="never_glued"):
         formatting.glue_formatted({"never_glued": ".2e"}, glue_function=print)
+
+
+@pytest.mark.parametrize("display", [False, True])
+@pytest.mark.parametrize("value", [31900.4, "3.19 × 10⁴", 7, [1, 2]])
+def test_glue_writes_the_same_output_as_myst_nb(monkeypatch, value, display):
+    """randfb's glue (no myst-nb import) displays exactly what myst-nb's glue does."""
+    import IPython.display
+
+    pytest.importorskip("myst_nb")
+    from myst_nb.ext.glue import glue as myst_glue
+
+    calls = []
+
+    def capture(*args, **kwargs):
+        calls.append((args, kwargs))
+
+    monkeypatch.setattr(IPython.display, "display", capture)
+    import myst_nb.ext.glue
+
+    monkeypatch.setattr(myst_nb.ext.glue, "ipy_display", capture)
+    monkeypatch.setattr(formatting, "_GLUED", {})
+    myst_glue("key", value, display)
+    formatting.glue("key", value, display)
+    assert len(calls) == 2 and calls[0] == calls[1], calls
+    assert formatting.glued_values() == {"key": value}

@@ -390,3 +390,20 @@ def test_frozen_fold_accuracies_refuse_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         frozen_fold_accuracies(X_OK, args["y"], args["groups"], W_OK, stride=2,
                                n_segments=2, **rest)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("T", [1, 2, 8])
+def test_frames_when_the_stride_equals_the_filter_length(T, dtype):
+    """The tiling shortcut (d = T) gives the frames of the definition, in both dtypes."""
+    from randfb.frontend import _frames
+
+    x = np.random.default_rng(T).standard_normal((3, 32))
+    n, N = x.shape
+    frames = _frames(x, T, T, dtype).reshape(n, N // T, T)
+    m, u = np.meshgrid(np.arange(N // T), np.arange(T), indexing="ij")
+    expected = x[:, (T * m + u - (T - 1)) % N]  # F[c, m, u] = x_c[(d m + u - T + 1) mod N]
+    assert frames.dtype == dtype
+    np.testing.assert_array_equal(frames, expected.astype(dtype))
+    buffer = np.full(n * N, np.nan, dtype=dtype)
+    np.testing.assert_array_equal(_frames(x, T, T, dtype, buffer), frames.reshape(-1, T))

@@ -332,3 +332,27 @@ def test_interval_is_frozen():
     ci = Interval(0.5, 0.4, 0.6, 0.95, 6, 2000)
     with pytest.raises(AttributeError):
         ci.low = 0.0
+
+
+def test_sign_flip_random_patterns_regenerated_from_the_seed():
+    """Per-draw oracle: the p-value counts the patterns drawn, chunk by chunk, from rng."""
+    from randfb import task_stats
+
+    d = np.random.default_rng(3).standard_normal(20) + 0.2
+    n_resamples = 2 * task_stats._SIGN_FLIP_CHUNK + 17  # three chunks, the last short
+    gen = np.random.default_rng(11)
+    means = []
+    for start in range(0, n_resamples, task_stats._SIGN_FLIP_CHUNK):
+        rows = min(task_stats._SIGN_FLIP_CHUNK, n_resamples - start)
+        signs = 1.0 - 2.0 * gen.integers(0, 2, size=(rows, d.size), dtype=np.int8)
+        means.append(signs @ d / d.size)
+    means = np.concatenate(means)
+    tol = 1e-12 * max(1.0, float(np.abs(d).max()))
+    for alternative, hits in [
+        ("greater", np.count_nonzero(means >= d.mean() - tol)),
+        ("less", np.count_nonzero(means <= d.mean() + tol)),
+        ("two-sided", np.count_nonzero(np.abs(means) >= abs(d.mean()) - tol)),
+    ]:
+        p = sign_flip_pvalue(d, alternative=alternative, n_resamples=n_resamples,
+                             rng=np.random.default_rng(11))
+        assert p == pytest.approx((1 + hits) / (1 + n_resamples), abs=0, rel=1e-12)

