@@ -355,9 +355,9 @@ def relu_energy_moments(x, J, T, sigma=None, *, stride=1):
     ReLU the energy is unchanged (``|y|^2 = y^2``): use :func:`randfb.energy_mean` and
     :func:`randfb.energy_variance`.
 
-    Cost ``O(N^2 / d)``. Measured on a shared 2-core machine (load average 3-5):
+    Cost ``O(N^2 / d)``. Measured on a shared 2-core machine (load average 2-4):
     N = 22050 (one second at 22.05 kHz), T = 1024 in 1.3-1.6 s of CPU time (11025 lags
-    of 22050 samples each), 4.6-5.6 times less than the arcsin-per-lag implementation
+    of 22050 samples each), 3.2-4.7 times less than the arcsin-per-lag implementation
     kept as the reference in the tests, in the same process or in alternating fresh
     processes (see ``benchmarks/README.md``).
 
