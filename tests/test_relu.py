@@ -99,13 +99,6 @@ def test_lag_sum_equals_dense_sum_over_all_pairs(name, T, stride):
     assert lag == pytest.approx(dense, rel=1e-11, abs=1e-14)
 
 
-def test_chunking_does_not_change_the_result(monkeypatch):
-    x = randfb.brownian_noise(200, rng=4)
-    reference = relu_variance_parts(x, 4, 16)
-    monkeypatch.setattr(relu_module, "CHUNK_BUDGET_BYTES", 1)  # one lag per chunk
-    np.testing.assert_allclose(relu_variance_parts(x, 4, 16), reference, rtol=1e-12)
-
-
 @pytest.mark.parametrize(("J", "T", "N", "at", "amplitude", "sigma"),
                          [(10, 8, 1024, 513, 1.0, None), (1, 1, 16, 0, 1.0, None),
                           (5, 64, 64, 63, 2.5, None), (3, 100, 256, 200, 0.3, 0.7)])

@@ -4,7 +4,6 @@
 import numpy as np
 import pytest
 
-import randfb.relu as relu_module
 from randfb.relu import (
     _check_inputs,
     _odd_kernel,
@@ -81,10 +80,22 @@ def test_silences_constant_and_impulse_signals():
     _assert_parts_equal(-np.ones(90), 2, 7, stride=3)
 
 
-def test_one_lag_per_chunk_and_custom_sigma(monkeypatch):
+def test_custom_sigma_and_stride():
     x = np.random.default_rng(9).standard_normal(150)
-    monkeypatch.setattr(relu_module, "CHUNK_BUDGET_BYTES", 1)
     _assert_parts_equal(x, 3, 20, stride=5, sigma=0.3)
+
+
+@pytest.mark.parametrize("loud", [1e3, 1e6])
+def test_running_sums_do_not_drift_after_a_loud_start(loud):
+    # The lag sums are updated output by output over the whole signal: a loud start
+    # must not leave round-off that swamps the quiet rest (dense oracle, 1e-12).
+    x = np.random.default_rng(3).standard_normal(1500)
+    x[:150] *= loud
+    for T, stride in ((16, 1), (200, 1), (30, 3)):
+        _assert_parts_equal(x, 4, T, stride)
+        dense = relu_energy_variance_dense(x, 4, T, stride=stride)
+        _, variance = relu_energy_moments(x, 4, T, stride=stride)
+        assert variance == pytest.approx(dense, rel=1e-12)
 
 
 def test_long_signal_against_the_reference():

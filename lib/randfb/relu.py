@@ -19,19 +19,23 @@ independent across the ``J`` filters. Hence (see ``book/after_first_layer.ipynb`
   ``rho^2 / 2`` sums to a quarter of the linear variance ``2 J sum C^2``; the odd part
   ``h`` is what the ReLU adds.
 
-The sum over all ``N^2`` pairs is organised by lag ``l = n' - n``: ``C[n, n + l]`` is a
-moving sum over ``T`` samples of ``x[m] x[m + l]`` (one cumulative sum per lag), so the
-variance costs ``O(N^2)`` operations, computed in chunks of lags that fit a memory
-budget.
+The sum over all ``N^2`` pairs is organised by lag ``l = n' - n``, and ``C[n, n + l]``
+is a moving sum over ``T`` samples of ``x[m] x[m + l]``: going from output ``n - 1`` to
+``n`` adds one product and removes one, for all lags at once. The variance costs
+``O(N^2)`` operations in ``O(N)`` memory.
 
 Used by: book/after_first_layer.ipynb.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import scipy.fft
 import scipy.ndimage
+from scipy.linalg.blas import daxpy as _blas_axpy
+from scipy.linalg.blas import ddot as _blas_dot
 
 from ._threads import single_blas_thread
 from ._validation import (
@@ -57,13 +61,8 @@ __all__ = [
     "simulate_relu_energy",
 ]
 
-#: Bytes of temporaries one chunk of lags may hold.
+#: Bytes of temporaries one chunk of draws may hold (:func:`simulate_relu_energy`).
 CHUNK_BUDGET_BYTES = 32 * 2**20
-#: Float64 arrays of shape (lags, N) alive at once in a chunk (for the chunk size).
-_ARRAYS_PER_LAG = 8
-#: Bytes of one array of a chunk of lags: the chunk's arrays must stay in cache. Measured
-#: at N = 22050, T = 1024: 2**18 (one lag per chunk) 2.2 s of CPU, 2**20 6.3 s.
-_CACHE_BYTES = 2**18
 #: Largest N for the dense (N x N) oracle.
 DENSE_MAX_N = 4096
 
@@ -182,15 +181,15 @@ def relu_variance_parts(x, J, T, sigma=None, *, stride=1):
 
     with ``a_n = C[n, n]`` and ``h`` as in :func:`relu_square_covariance`. The odd part
     is ``(J / 4) Var(sum_n y[n] |y[n]|) >= 0`` for one filter's outputs ``y``, so the
-    ReLU never lowers the relative variance ``Var / mean^2``. For each lag
-    ``l``, ``C[n, n + l] = sigma^2 sum_{m = n - T + 1}^{n} x[m] x[m + l]`` is a circular
-    moving sum, taken by a running-sum filter (``scipy.ndimage.uniform_filter1d``);
-    lags ``l`` and ``N - l`` give the same total, so only ``l <= N / 2`` are computed, a
-    chunk of lags at a time, small enough to stay in cache and within
-    :data:`CHUNK_BUDGET_BYTES`. The odd part is summed as
+    ReLU never lowers the relative variance ``Var / mean^2``. Lags ``l`` and ``N - l``
+    give the same total, so only ``l <= N / 2`` are computed. The lags ``0 < l < N / 2``
+    are taken one output row ``n`` at a time, all lags at once (:func:`_inner_lags`):
+    ``C[n, n + l] = sigma^2 sum_{m = n - T + 1}^{n} x[m] x[m + l]`` is the row ``n - 1``
+    plus ``x[n] x[n + l]`` minus ``x[n - T] x[n - T + l]``, two vector updates per row.
+    The odd part is summed as
     ``a b h(rho) = (2/pi)((ab + 2c^2) arctan2(c, sqrt(ab - c^2)) + 3c sqrt(ab - c^2))``
     (``c = C[n, n']``, ``ab = a_n a_n'``): no division, and 0 where ``ab = 0``. Cost
-    ``O(N^2 / d)`` operations, memory ``O(N)`` per lag.
+    ``O(N^2 / d)`` operations, memory ``O(N)``.
 
     Parameters
     ----------
@@ -219,34 +218,93 @@ def relu_variance_parts(x, J, T, sigma=None, *, stride=1):
     """
     x, N, J, T, sigma, stride = _check_inputs(x, J, T, sigma, stride)
     xs = sigma * x  # sigma folded into x: C comes out scaled
-    # Everything below is homogeneous of degree 2 in (C, a): work with the moving means
-    # C / T and a / T (what the running-sum filter returns), and multiply by T^2 once.
-    a = _window_sums(xs * xs, T)[::stride] / float(T)
+    a_full = _window_sums(xs * xs, T)  # a_n at every n (the kept ones: n = 0, d, ...)
+    with single_blas_thread():  # the dots are short: BLAS threads only add contention
+        inner = _inner_lags(xs, a_full, N, T, stride)
+        edge = _edge_lags(xs, a_full, N, T, stride)
+    even, odd_angle, odd_root = (2.0 * i + e for i, e in zip(inner, edge, strict=True))
+    odd = (2.0 / np.pi) * (odd_angle + 3.0 * odd_root)
+    return 0.5 * J * even, 0.25 * J * odd
+
+
+def _inner_lags(xs, a_full, N, T, stride):
+    """``(even, odd_angle, odd_root)`` summed over the lags ``0 < l < N / 2``, each once.
+
+    One output row ``n`` at a time, all these lags at once: the vector
+    ``C[l] = C[n, n + l] = sum_{m = n - T + 1}^{n} x[m] x[m + l]`` follows from row
+    ``n - 1`` by adding ``x[n] x[n + l] - x[n - T] x[n - T + l]`` (after ``T - 1`` rows
+    that only add), so the moving sums cost three passes over a vector of ``N / (2 d)``
+    lags per row instead of a sequential running sum per lag. At each kept row the odd
+    part's terms are ``(ab + 2 c^2) arctan2(c, sqrt(ab - c^2))`` and
+    ``c sqrt(ab - c^2)`` (``ab = a_n a_{n + l}``): no division, 0 where ``ab = 0``. The
+    rows' dots are added by :func:`math.fsum`. The row vectors (a few times
+    ``4 N / d`` bytes) stay in cache.
+    """
+    d = stride
+    M = (N - 1) // 2 // d  # the lags d, 2d, ..., M d, all < N / 2
+    if M == 0:
+        return 0.0, 0.0, 0.0
+    # E[m + T] = x[m mod N] for m in [-T, 2N); the lags of E[i] are E[i + d], E[i + 2d],
+    # ..., contiguous in the decimated copy E[i mod d::d].
+    E = np.concatenate((xs[N - T:], xs, xs))
+    decimated = [E] if d == 1 else [np.ascontiguousarray(E[r::d]) for r in range(d)]
+    a_lags = np.concatenate((a_full, a_full))[::d]  # a_{n + l} = a_lags[n / d + l / d]
+    C, step = np.zeros(M), np.empty(M)
+    ab, c2, root = np.empty(M), np.empty(M), np.empty(M)
+    evens, angles, roots = [], [], []
+    axpy, dot = _blas_axpy, _blas_dot
+    with np.errstate(invalid="ignore"):  # sqrt(ab - c^2 < 0): caught on the sum below
+        for n in range(-T + 1, N):
+            i = n + T  # x[n] = E[i]: x[n] x[n + l] enters the window
+            q = i // d + 1
+            np.multiply(decimated[i % d][q:q + M], E[i], out=step)
+            if n >= 1:  # x[n - T] x[n - T + l] leaves it
+                q = n // d + 1
+                axpy(decimated[n % d][q:q + M], step, a=-E[n])
+            # The difference first, then the sum: adding and removing separately was 3
+            # times further from the exact odd part on a Brownian walk (N = 22050).
+            np.add(C, step, out=C)
+            if n < 0 or n % d:
+                continue
+            k = n // d + 1
+            np.multiply(a_lags[k:k + M], a_full[n], out=ab)
+            np.multiply(C, C, out=c2)
+            np.subtract(ab, c2, out=root)
+            np.sqrt(root, out=root)
+            root_sum = dot(C, root)
+            if not np.isfinite(root_sum):  # ab < c^2 by round-off (periodic signals)
+                np.subtract(ab, c2, out=root)
+                np.maximum(root, 0.0, out=root)  # ab >= c^2 (Cauchy-Schwarz)
+                np.sqrt(root, out=root)
+                root_sum = dot(C, root)
+            roots.append(root_sum)
+            evens.append(dot(C, C))
+            angle = np.arctan2(C, root, out=root)  # arcsin(c / sqrt(ab))
+            angles.append(dot(ab, angle))
+            angles.append(2.0 * dot(c2, angle))
+    # Exactly rounded sums of the rows' dots: the dots mix lags of both signs.
+    return math.fsum(evens), math.fsum(angles), math.fsum(roots)
+
+
+def _edge_lags(xs, a_full, N, T, stride):
+    """``(even, odd_angle, odd_root)`` of the lags counted once: 0, and ``N / 2``."""
+    a = a_full[::stride] / float(T)  # moving means: C / T and a / T, scaled back below
     K = a.size
     lags = np.arange(0, N // 2 + 1, stride)
-    weights = np.where((lags == 0) | (2 * lags == N), 1.0, 2.0)
-    # Chunks of lags small enough to stay in cache (faster), and within the budget.
-    row_bytes = 8 * (N + T)
-    step = max(1, min(CHUNK_BUDGET_BYTES // (_ARRAYS_PER_LAG * row_bytes),
-                      _CACHE_BYTES // row_bytes))
-    # x3[i] = xs[(i - T + 1) mod N]: row l of the windows of x3 times its head holds
-    # x[m] x[m + l] for m = -T + 1, ..., N - 1, whose moving sums over T samples are
-    # the circular C[n, n + l], n = 0..N-1, without any index arithmetic mod N.
+    edges = [0] + ([lags.size - 1] if lags.size > 1 and 2 * lags[-1] == N else [])
+    weights = np.ones(lags.size)
     x3 = np.concatenate((xs[N - T + 1:], xs, xs))
     head = x3[:N + T - 1]
     x3_windows = np.lib.stride_tricks.sliding_window_view(x3, N + T - 1)
     a_windows = np.lib.stride_tricks.sliding_window_view(np.concatenate((a, a)), K)
-    products = np.empty((step, N + T - 1))
-    sums = np.empty((step, N + T - 1))
-    even = odd_angle = odd_root = 0.0
-    with single_blas_thread():  # the row dots are short: BLAS threads only add contention
-        for start in range(0, lags.size, step):
-            even, odd_angle, odd_root = _lag_chunk(
-                start, min(step, lags.size - start), stride, N, T, x3_windows, head, a,
-                a_windows, weights, products, sums, (even, odd_angle, odd_root))
+    products = np.empty((1, N + T - 1))
+    sums = np.empty((1, N + T - 1))
+    totals = (0.0, 0.0, 0.0)
+    for start in edges:
+        totals = _lag_chunk(start, 1, stride, N, T, x3_windows, head, a, a_windows,
+                            weights, products, sums, totals)
     scale = float(T) ** 2
-    odd = (2.0 / np.pi) * (odd_angle + 3.0 * odd_root)
-    return 0.5 * J * even * scale, 0.25 * J * odd * scale
+    return tuple(scale * t for t in totals)
 
 
 def _lag_chunk(start, m, stride, N, T, x3_windows, head, a, a_windows, weights, products,
@@ -297,10 +355,11 @@ def relu_energy_moments(x, J, T, sigma=None, *, stride=1):
     ReLU the energy is unchanged (``|y|^2 = y^2``): use :func:`randfb.energy_mean` and
     :func:`randfb.energy_variance`.
 
-    Cost ``O(N^2 / d)``. Measured on a shared 2-core machine (load average 5-6):
-    N = 1024, T = 1024 in about 0.01 s; N = 22050 (one second at 22.05 kHz), T = 1024
-    in about 2.1 s of CPU time (11026 lags of 22050 samples each; the previous
-    implementation took 4.5-6.4 s in the same runs, see ``benchmarks/README.md``).
+    Cost ``O(N^2 / d)``. Measured on a shared 2-core machine (load average 2-4):
+    N = 22050 (one second at 22.05 kHz), T = 1024 in 1.3-1.6 s of CPU time (11025 lags
+    of 22050 samples each), 3.2-4.7 times less than the arcsin-per-lag implementation
+    kept as the reference in the tests, in the same process or in alternating fresh
+    processes (see ``benchmarks/README.md``).
 
     Parameters
     ----------
