@@ -661,8 +661,8 @@ def test_other_globals_are_refused(tmp_path, payload):
     assert not marker.exists()
 
 
-def test_malicious_persistent_id_and_calls_on_stand_ins(tmp_path, fake_torch):
-    """Only ('storage', <torch storage type>, key, location, numel) is a storage id."""
+def _persistent_id_checkpoint(tmp_path):
+    """A zip checkpoint whose data.pkl names the persistent id ('module', 'os')."""
     class EvilPickler(pickle.Pickler):
         def persistent_id(self, obj):
             return ("module", "os") if obj == "x" else None
@@ -672,6 +672,12 @@ def test_malicious_persistent_id_and_calls_on_stand_ins(tmp_path, fake_torch):
     path = tmp_path / "pid.pt"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("archive/data.pkl", buffer.getvalue())
+    return path
+
+
+def test_malicious_persistent_id_and_calls_on_stand_ins(tmp_path, fake_torch):
+    """Only ('storage', <torch storage type>, key, location, numel) is a storage id."""
+    path = _persistent_id_checkpoint(tmp_path)
     with pytest.raises(ValueError, match="refused the persistent id"):
         load_weights(path)
 
@@ -1101,15 +1107,7 @@ def test_truncated_pickle_message(tmp_path, fake_torch, filters):
 
 
 def test_persistent_id_message(tmp_path):
-    class EvilPickler(pickle.Pickler):
-        def persistent_id(self, obj):
-            return ("module", "os") if obj == "x" else None
-
-    buffer = io.BytesIO()
-    EvilPickler(buffer, protocol=2).dump({"w": "x"})
-    path = tmp_path / "pid.pt"
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("archive/data.pkl", buffer.getvalue())
+    path = _persistent_id_checkpoint(tmp_path)
     assert refusal(path) == f"{path}: refused the persistent id ('module', 'os'): {SAFETY}"
 
 

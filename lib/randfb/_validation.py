@@ -48,6 +48,17 @@ def check_positive(value, name: str) -> float:
     return value
 
 
+def check_nonnegative(value, name: str) -> float:
+    """Return ``value`` as a float, checking that it is finite and >= 0."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a real number >= 0, got {value!r}") from None
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
+    return value
+
+
 def check_sigma(sigma, J: int, T: int, stride: int = 1) -> float:
     """Return the weight standard deviation, ``sqrt(stride / (J T))`` when ``sigma`` is None."""
     if sigma is None:

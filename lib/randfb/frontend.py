@@ -53,9 +53,15 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from threadpoolctl import threadpool_limits
 
-from ._validation import as_generator, check_filters, check_int, check_positive
+from ._threads import single_thread
+from ._validation import (
+    as_generator,
+    check_filters,
+    check_int,
+    check_nonnegative,
+    check_positive,
+)
 from .training import penalty_and_gradient
 
 __all__ = [
@@ -120,15 +126,6 @@ def _check_layout(N, T, stride, n_segments):
             f"got n_segments = {n_segments}")
     return stride, n_segments
 
-
-def _check_nonnegative(value, name):
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a real number >= 0, got {value!r}") from None
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
-    return value
 
 
 def _default_chunk(M, T):
@@ -237,7 +234,7 @@ def log_energy_features(x, W, *, stride, n_segments, eps_rel=EPS_REL, chunk_clip
     N = x.shape[1]
     W = _check_bank(W, N, name="W")
     stride, n_segments = _check_layout(N, W.shape[1], stride, n_segments)
-    eps_rel = _check_nonnegative(eps_rel, "eps_rel")
+    eps_rel = check_nonnegative(eps_rel, "eps_rel")
     M = N // stride
     dtype = _check_dtype(dtype)
     chunk = (_default_chunk(M, W.shape[1]) if chunk_clips is None
@@ -338,7 +335,7 @@ def softmax_loss_gradients(z, labels, coef, intercept, alpha):
     if not np.all(np.isfinite(z)):
         raise ValueError("z must contain only finite values")
     return _softmax_loss_gradients(z, labels, coef, intercept,
-                                   _check_nonnegative(alpha, "alpha"))
+                                   check_nonnegative(alpha, "alpha"))
 
 
 def _softmax_loss_gradients(z, labels, coef, intercept, alpha):
@@ -405,7 +402,7 @@ def log_energy_gradients(x, labels, W, coef, intercept, mean, scale, *, stride,
     N = x.shape[1]
     W = _check_bank(W, N, name="W")
     stride, n_segments = _check_layout(N, W.shape[1], stride, n_segments)
-    eps_rel = _check_nonnegative(eps_rel, "eps_rel")
+    eps_rel = check_nonnegative(eps_rel, "eps_rel")
     D = W.shape[0] * n_segments
     labels, coef, intercept, real = _check_classifier(labels, coef, intercept, x.shape[0], D)
     mean = real(mean, "mean", (D,))
@@ -413,8 +410,8 @@ def log_energy_gradients(x, labels, W, coef, intercept, mean, scale, *, stride,
     if np.any(scale <= 0):
         raise ValueError("scale must be > 0 everywhere (it divides the features)")
     return _loss_and_gradients(x, labels, W, coef, intercept, mean, scale, stride,
-                               n_segments, eps_rel, _check_nonnegative(alpha, "alpha"),
-                               _check_nonnegative(tightness, "tightness"))
+                               n_segments, eps_rel, check_nonnegative(alpha, "alpha"),
+                               check_nonnegative(tightness, "tightness"))
 
 
 def _loss_and_gradients(x, labels, W, coef, intercept, mean, scale, stride, n_segments,
@@ -593,9 +590,9 @@ class FrontEnd(ClassifierMixin, BaseEstimator):
             learning_rate=check_positive(self.learning_rate, "learning_rate"),
             n_epochs=check_int(self.n_epochs, "n_epochs", minimum=1),
             batch_size=check_int(self.batch_size, "batch_size", minimum=1),
-            alpha=_check_nonnegative(self.alpha, "alpha"),
-            tightness=_check_nonnegative(self.tightness, "tightness"),
-            eps_rel=_check_nonnegative(self.eps_rel, "eps_rel"),
+            alpha=check_nonnegative(self.alpha, "alpha"),
+            tightness=check_nonnegative(self.tightness, "tightness"),
+            eps_rel=check_nonnegative(self.eps_rel, "eps_rel"),
             max_iter=check_int(self.max_iter, "max_iter", minimum=1),
             chunk=None if self.chunk_clips is None
             else check_int(self.chunk_clips, "chunk_clips", minimum=1),
@@ -703,7 +700,7 @@ class FrontEnd(ClassifierMixin, BaseEstimator):
         n = z.shape[0]
         C = np.inf if p["alpha"] == 0 else 1.0 / (p["alpha"] * n)
         clf = LogisticRegression(C=C, max_iter=p["max_iter"], tol=1e-8)
-        with threadpool_limits(1):  # small products: threads cost more than they give
+        with single_thread():  # small products: threads cost more than they give
             clf.fit(z, labels)
         coef, intercept = clf.coef_, clf.intercept_
         if coef.shape[0] == 1:  # binary: scikit-learn keeps one row, logits (0, s)
@@ -819,7 +816,7 @@ def frozen_fold_accuracies(data_x, y, groups, W, *, stride, n_segments, C=1.0,
     # one BLAS thread per fit: at these sizes (hundreds of clips, J K features) threads
     # cost more than they give (measured 8x slower with two threads on a busy machine);
     # joblib's workers (n_jobs != 1) limit their own threads likewise
-    with threadpool_limits(1):
+    with single_thread():
         accuracies = cross_val_score(model, features, y, cv=folds, n_jobs=n_jobs)
     return (accuracies, held_out) if return_groups else accuracies
 

@@ -15,9 +15,9 @@ chapter *Strided filterbanks*.
 from __future__ import annotations
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from ._progress import Progress
+from ._threads import single_blas_thread
 from ._validation import (
     as_generator,
     check_filter_shape,
@@ -109,7 +109,7 @@ def simulate_strided_energy(x, J, T, n_draws, *, stride, sigma=None, rng=None,
     out = np.empty(n_draws)
     reporter = Progress(n_draws, f"simulate_strided_energy(J={J}, T={T}, d={stride})",
                         progress)
-    with threadpool_limits(limits=1, user_api="blas"):
+    with single_blas_thread():
         for start, stream in zip(starts, streams, strict=True):
             stop = min(n_draws, start + step)
             if method == "convolution":

@@ -32,7 +32,14 @@ import scipy.fft
 import scipy.linalg
 
 from ._threads import single_thread
-from ._validation import as_generator, check_filters, check_int, check_positive, check_signal
+from ._validation import (
+    as_generator,
+    check_filters,
+    check_int,
+    check_nonnegative,
+    check_positive,
+    check_signal,
+)
 from .energy import autocorrelation, symmetric_toeplitz_eigenvalues
 from .frames import littlewood_paley
 
@@ -311,13 +318,7 @@ def preconditioned_descent_filters(r, w0, target, steps, *, damping, eta=1.0):
 
 
 def _check_damping(damping):
-    try:
-        damping = float(damping)
-    except (TypeError, ValueError):
-        raise TypeError(f"damping must be a real number >= 0, got {damping!r}") from None
-    if not np.isfinite(damping) or damping < 0:
-        raise ValueError(f"damping must be a finite number >= 0, got {damping}")
-    return damping
+    return check_nonnegative(damping, "damping")
 
 
 def descent_curves(r, w0, target, steps, *, eta=None, damping=None) -> DescentCurves:
